@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Speed of the network role against the naive per-resource playbook, in one run, on one test cloud.
+
+Topology of ../shared/bench/naive_vpc_stack.yml: one region, three AZs, per-AZ NAT, 10.50.0.0/16.
+For each side: wall time and requests served (read / mutating) of a first run and of a no-op re-run.
+
+    make bench                      # prints the table, writes build/bench.json
+    make bench ARGS="--rounds 3"    # median of three rounds per figure
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+NAIVE = os.path.join(os.path.dirname(ROOT), "shared", "bench", "naive_vpc_stack.yml")
+BIN = os.path.dirname(sys.executable)
+
+INVENTORY = """\
+staging:
+  hosts:
+    staging-aws-us-east-1:
+      ansible_connection: local
+      platform_name: bench
+      platform_environment: staging
+      platform_region: us-east-1
+      platform_network_cidr: 10.50.0.0/16
+      platform_availability_zones: [us-east-1a, us-east-1b, us-east-1c]
+      network_nat_mode: per_az
+      network_flow_logs: false
+aws:
+  vars:
+    platform_cloud: aws
+  hosts:
+    staging-aws-us-east-1:
+"""
+
+
+def timed_run(cloud, cmd, env):
+    cloud.reset_stats()
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    stats = cloud.stats()
+    return {"wall_s": round(wall, 2), "requests": stats["total"], "read": stats["read"], "mutating": stats["mutating"]}
+
+
+def median_of(samples):
+    return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--output", default=os.path.join(ROOT, "build", "bench.json"))
+    args = parser.parse_args()
+    if not os.path.exists(NAIVE):
+        sys.exit(f"bench: {NAIVE} not found (shared/ must sit beside the checkout)")
+
+    from testcloud.aws import AwsTestCloud
+
+    with tempfile.TemporaryDirectory() as tmp, AwsTestCloud() as cloud:
+        inventory = os.path.join(tmp, "hosts.yml")
+        with open(inventory, "w", encoding="utf-8") as handle:
+            handle.write(INVENTORY)
+        env = dict(os.environ, **cloud.env())
+        env.update({"ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build"),
+                    "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"), "AWS_REGION": "us-east-1"})
+        sides = {
+            "naive playbook": [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                               "-e", "ansible_python_interpreter=" + sys.executable, NAIVE],
+            "network role": [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "strata.platform.network"],
+        }
+        results = {}
+        for name, cmd in sides.items():
+            firsts, reruns = [], []
+            for _ in range(args.rounds):
+                cloud.reset()
+                firsts.append(timed_run(cloud, cmd, env))
+                reruns.append(timed_run(cloud, cmd, env))
+            results[name] = {"first_run": median_of(firsts), "no_op_rerun": median_of(reruns)}
+
+    print(f"{'':16} {'first run':>28} {'no-op re-run':>28}")
+    for name, r in results.items():
+        f, n = r["first_run"], r["no_op_rerun"]
+        print(f"{name:16} {f['wall_s']:>7.1f} s {f['requests']:>4} req ({f['mutating']:>3} mut) "
+              f"{n['wall_s']:>7.1f} s {n['requests']:>4} req ({n['mutating']:>3} mut)")
+    role, naive = results["network role"]["no_op_rerun"], results["naive playbook"]["no_op_rerun"]
+    ratio = {"wall": role["wall_s"] / naive["wall_s"], "requests": role["requests"] / max(naive["requests"], 1)}
+    print(f"no-op re-run, role / naive: wall {ratio['wall']:.2f}, requests {ratio['requests']:.2f} (target <= 0.50)")
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        json.dump({"rounds": args.rounds, "results": results, "no_op_ratio": ratio}, handle, indent=2)
+    return 0 if ratio["wall"] <= 0.5 and ratio["requests"] <= 0.5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""The network layer on AWS, end to end: plan, converge, re-run, change, tear down."""
+
+import ipaddress
+
+import pytest
+
+from ansible_collections.strata.platform.plugins.plugin_utils.cidr import subnet_plan
+
+from .conftest import owned, tags
+
+pytestmark = pytest.mark.integration
+
+TIER_TAG = {"public": "public", "app": "private-app", "data": "private-data"}
+DEV = "dev-aws-us-east-1"
+PROD_AWS = {"prod-aws-us-east-1": ("us-east-1", "10.40.0.0/16"),
+            "prod-aws-eu-west-1": ("eu-west-1", "10.41.0.0/16"),
+            "prod-aws-us-west-2": ("us-west-2", "10.42.0.0/16")}
+
+
+def vpc_of(ec2, environment, region):
+    vpcs = owned(ec2, "describe_vpcs", "Vpcs", **{"tag:environment": environment})
+    assert len(vpcs) == 1, f"expected one VPC of {environment} in {region}, found {len(vpcs)}"
+    return vpcs[0]
+
+
+def assert_network(ec2, vpc, cidr, zones, nat_mode, flow_logs):
+    """The resources of one region match the plan and the environment's policy."""
+    vpc_id = vpc["VpcId"]
+    assert vpc["CidrBlock"] == cidr
+    for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+        value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+        assert value[attribute[0].upper() + attribute[1:]]["Value"] is True
+
+    # Subnets: exactly the plan, per tier and zone.
+    subnets = owned(ec2, "describe_subnets", "Subnets", **{"vpc-id": vpc_id})
+    actual = {(tags(s)["tier"], s["AvailabilityZone"]): s for s in subnets}
+    expected = {(TIER_TAG[p["tier"]], p["zone"]): p["cidr"] for p in subnet_plan(cidr, zones)}
+    assert {k: s["CidrBlock"] for k, s in actual.items()} == expected
+    for (tier, _zone), subnet in actual.items():
+        assert subnet["MapPublicIpOnLaunch"] is (tier == "public")
+
+    # NAT gateways per policy, each in a public subnet with its own EIP.
+    nats = [n for n in owned(ec2, "describe_nat_gateways", "NatGateways", **{"vpc-id": vpc_id})
+            if n["State"] in ("pending", "available")]
+    expected_nats = {"none": 0, "single": 1, "per_az": len(zones)}[nat_mode]
+    assert len(nats) == expected_nats
+    public_ids = {s["SubnetId"]: z for (tier, z), s in actual.items() if tier == "public"}
+    nat_zone = {n["NatGatewayId"]: public_ids[n["SubnetId"]] for n in nats}
+    assert len({n["NatGatewayAddresses"][0]["AllocationId"] for n in nats}) == expected_nats
+
+    # Route tables: public -> IGW, app -> NAT of its zone (or the single NAT), data -> no internet.
+    igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    igw_id = igws["InternetGateways"][0]["InternetGatewayId"]
+    route_tables = owned(ec2, "describe_route_tables", "RouteTables", **{"vpc-id": vpc_id})
+    subnet_tier = {s["SubnetId"]: k for k, s in actual.items()}
+    associated = set()
+    for rt in route_tables:
+        default = [r for r in rt["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+        for assoc in rt["Associations"]:
+            if assoc.get("Main"):
+                continue
+            tier, zone = subnet_tier[assoc["SubnetId"]]
+            associated.add(assoc["SubnetId"])
+            if tier == "public":
+                assert [r.get("GatewayId") for r in default] == [igw_id]
+            elif tier == "private-data":
+                assert default == []
+            elif nat_mode == "none":
+                assert default == []
+            else:
+                target = default[0]["NatGatewayId"]
+                assert nat_mode == "single" or nat_zone[target] == zone
+    assert associated == set(subnet_tier), "every subnet is associated with one of our route tables"
+
+    # Default security group: no rules at all.
+    default_sg = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]
+    assert default_sg["IpPermissions"] == [] and default_sg["IpPermissionsEgress"] == []
+
+    flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    assert len(flows) == (1 if flow_logs else 0)
+    return actual
+
+
+def assert_nothing_left(ec2, environment):
+    flt = {"tag:environment": environment}
+    assert owned(ec2, "describe_vpcs", "Vpcs", **flt) == []
+    assert owned(ec2, "describe_subnets", "Subnets", **flt) == []
+    assert owned(ec2, "describe_route_tables", "RouteTables", **flt) == []
+    assert [n for n in owned(ec2, "describe_nat_gateways", "NatGateways", **flt) if n["State"] != "deleted"] == []
+    assert owned(ec2, "describe_addresses", "Addresses", **flt) == []
+    assert owned(ec2, "describe_internet_gateways", "InternetGateways", **flt) == []
+
+
+def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
+    ec2 = aws("ec2", "us-east-1")
+
+    plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    assert plan.rc == 0, plan.output
+    assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
+    assert plan.changed(DEV) > 0, "check mode on an empty cloud must report the changes it would make"
+    assert owned(ec2, "describe_vpcs", "Vpcs") == []
+
+    first = run_playbook("strata.platform.site", "dev")
+    assert first.rc == 0, first.output
+    assert first.changed(DEV) > 0
+    vpc = vpc_of(ec2, "dev", "us-east-1")
+    assert_network(ec2, vpc, "10.10.0.0/16", ["us-east-1a", "us-east-1b", "us-east-1c"], "none", False)
+    assert tags(vpc) | {"Name": None} >= {"owner": "strata.platform", "environment": "dev", "layer": "network",
+                                           "platform": "fsm", "cost-center": "platform-dev", "Name": None}
+
+    again = run_playbook("strata.platform.site", "dev")
+    assert again.rc == 0, again.output
+    assert again.changed() == 0, [h for h in again.task_results("") if h[1].get("changed")]
+    assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
+
+    check_again = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    assert check_again.rc == 0 and check_again.changed() == 0, check_again.output
+
+    down = run_playbook("strata.platform.teardown", "dev")
+    assert down.rc == 0, down.output
+    assert_nothing_left(ec2, "dev")
+    down_again = run_playbook("strata.platform.teardown", "dev")
+    assert down_again.rc == 0 and down_again.changed() == 0, down_again.output
+
+
+def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
+    ec2 = aws("ec2", "us-east-1")
+    two_zones = {"platform_availability_zones": ["us-east-1a", "us-east-1b"]}
+    assert run_playbook("strata.platform.network", "dev", extra_vars=two_zones).rc == 0
+    before = assert_network(ec2, vpc_of(ec2, "dev", "us-east-1"), "10.10.0.0/16",
+                            ["us-east-1a", "us-east-1b"], "none", False)
+
+    # Adding a zone and switching to one NAT: existing subnets stay where they are.
+    single = {"platform_availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "network_nat_mode": "single"}
+    plan = run_playbook("strata.platform.network", "dev", args=["--check", "--diff"], extra_vars=single)
+    assert plan.rc == 0 and plan.requests["mutating"] == 0, plan.output
+    run = run_playbook("strata.platform.network", "dev", extra_vars=single)
+    assert run.rc == 0, run.output
+    after = assert_network(ec2, vpc_of(ec2, "dev", "us-east-1"), "10.10.0.0/16",
+                           single["platform_availability_zones"], "single", False)
+    assert {k: s["SubnetId"] for k, s in before.items()} == {k: after[k]["SubnetId"] for k in before}
+    assert run_playbook("strata.platform.network", "dev", extra_vars=single).changed() == 0
+
+    # Back to no NAT: the NAT gateway goes and its Elastic IP is released.
+    back = {"platform_availability_zones": single["platform_availability_zones"], "network_nat_mode": "none"}
+    assert run_playbook("strata.platform.network", "dev", extra_vars=back).rc == 0
+    assert_network(ec2, vpc_of(ec2, "dev", "us-east-1"), "10.10.0.0/16", back["platform_availability_zones"],
+                   "none", False)
+    assert owned(ec2, "describe_addresses", "Addresses", **{"tag:environment": "dev"}) == []
+
+
+def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook, aws):
+    first = run_playbook("strata.platform.site", "prod")
+    assert first.rc == 0, first.output
+    for host, (region, cidr) in PROD_AWS.items():
+        ec2 = aws("ec2", region)
+        zones = [region + z for z in "abc"]
+        assert_network(ec2, vpc_of(ec2, "prod", region), cidr, zones, "per_az", True)
+        logs = aws("logs", region).describe_log_groups(logGroupNamePrefix="/strata/fsm/prod/")["logGroups"]
+        assert [g.get("retentionInDays") for g in logs] == [365]
+    # IAM is global: one flow-log role per region, none overwriting another.
+    roles = aws("iam").list_roles(PathPrefix="/strata/")["Roles"]
+    assert sorted(r["RoleName"] for r in roles) == sorted(f"fsm-prod-{r}-vpc-flow-logs" for r, _ in PROD_AWS.values())
+    for host in ("prod-azure-eastus", "prod-azure-westeurope"):
+        assert first.changed(host) == 0
+        messages = [r.get("msg", "") for _h, r in first.task_results("Azure network layer") if _h == host]
+        assert messages and "skipped" in messages[0]
+
+    again = run_playbook("strata.platform.site", "prod")
+    assert again.rc == 0 and again.changed() == 0, again.output
+    assert again.requests["mutating"] == 0
+
+    refused = run_playbook("strata.platform.teardown", "prod")
+    assert refused.rc != 0
+    assert "platform_confirm_teardown=prod" in refused.output
+    assert refused.requests["mutating"] == 0
+    for host, (region, _cidr) in PROD_AWS.items():
+        vpc_of(aws("ec2", region), "prod", region)  # still there
+
+    down = run_playbook("strata.platform.teardown", "prod", extra_vars={"platform_confirm_teardown": "prod"})
+    assert down.rc == 0, down.output
+    for host, (region, _cidr) in PROD_AWS.items():
+        assert_nothing_left(aws("ec2", region), "prod")
+    assert aws("iam").list_roles(PathPrefix="/strata/")["Roles"] == []
+
+
+def test_teardown_leaves_foreign_resources_alone(run_playbook, aws):
+    ec2 = aws("ec2", "us-east-1")
+    foreign = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    foreign_subnet = ec2.create_subnet(VpcId=foreign, CidrBlock="10.99.1.0/24")["Subnet"]["SubnetId"]
+    assert run_playbook("strata.platform.site", "dev").rc == 0
+    ours = vpc_of(ec2, "dev", "us-east-1")["VpcId"]
+    down = run_playbook("strata.platform.teardown", "dev")
+    assert down.rc == 0, down.output
+    assert ec2.describe_subnets(SubnetIds=[foreign_subnet])["Subnets"]
+    assert ec2.describe_vpcs(VpcIds=[foreign])["Vpcs"]
+    assert owned(ec2, "describe_vpcs", "Vpcs", **{"vpc-id": ours}) == []
+
+
+@pytest.mark.parametrize("problem, variable", [
+    ({"platform_network_cidr": "10.40.0.0/16"}, "overlaps"),
+    ({"platform_region": "us-east-9"}, "platform_region"),
+    ({"platform_network_cidr": "10.10.0.1/16"}, "platform_network_cidr"),
+    ({"network_nat_mode": "sometimes"}, "network_nat_mode"),
+])
+def test_bad_inventory_fails_before_any_call(run_playbook, problem, variable):
+    run = run_playbook("strata.platform.site", "dev", "prod", extra_vars=problem)
+    assert run.rc != 0
+    assert run.requests["total"] == 0, run.requests
+    assert variable in run.output
+    assert DEV in run.output
