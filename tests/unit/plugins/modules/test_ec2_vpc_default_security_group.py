@@ -1,0 +1,252 @@
+"""Unit tests for strata.platform.ec2_vpc_default_security_group, driven like Ansible drives a module, against moto."""
+
+import boto3
+import botocore.loaders
+import botocore.session
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+from moto import mock_aws
+
+from ansible_collections.strata.platform.plugins.modules import ec2_vpc_default_security_group
+
+REGION = "us-east-1"
+
+
+class ModuleExit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+class ModuleFail(Exception):
+    def __init__(self, result):
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+def _exit_json(self, **kwargs):
+    kwargs.setdefault("changed", False)
+    raise ModuleExit(kwargs)
+
+
+def _fail_json(self, msg, **kwargs):
+    kwargs["msg"] = msg
+    raise ModuleFail(kwargs)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_botocore_loader():
+    """Every boto3 session (one per module run) would re-read the EC2 model (~0.35 s); share one loader."""
+    loader = botocore.loaders.create_loader()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def capture_exits(monkeypatch):
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_URL", "AWS_ENDPOINT_URL", "EC2_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    with mock_aws():
+        yield boto3.client("ec2", region_name=REGION)
+
+
+def default_group(ec2, vpc_id):
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    groups = ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    assert len(groups) == 1
+    return groups[0]
+
+
+def make_vpc(ec2, ipv6=False):
+    """A VPC whose default group looks like AWS's.
+
+    moto 5.2.5 creates the default group with the egress rule(s) only; AWS also adds the ingress rule
+    "all traffic from members of this group". Add it, as AWS has it, so the lockdown is tested on AWS's shape.
+    """
+    vpc_id = ec2.create_vpc(CidrBlock="10.30.0.0/16", AmazonProvidedIpv6CidrBlock=ipv6)["Vpc"]["VpcId"]
+    group = default_group(ec2, vpc_id)
+    if not group["IpPermissions"]:
+        ec2.authorize_security_group_ingress(
+            GroupId=group["GroupId"],
+            IpPermissions=[{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group["GroupId"]}]}],
+        )
+    return vpc_id
+
+
+@pytest.fixture
+def vpc_id(aws):
+    return make_vpc(aws)
+
+
+def run(args, check_mode=False, diff=True):
+    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(module_args):
+        with pytest.raises(ModuleExit) as exc:
+            ec2_vpc_default_security_group.main()
+    return exc.value.result
+
+
+def run_failing(args, check_mode=False):
+    module_args = dict(args, _ansible_check_mode=check_mode)
+    with patch_module_args(module_args):
+        with pytest.raises(ModuleFail) as exc:
+            ec2_vpc_default_security_group.main()
+    return exc.value.result
+
+
+def tags_of(group):
+    return {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("ipv6", [False, True], ids=["ipv4", "dual-stack"])
+def test_lock_down(aws, check_mode, ipv6):
+    vpc_id = make_vpc(aws, ipv6=ipv6)
+    group = default_group(aws, vpc_id)
+    assert group["IpPermissions"] and group["IpPermissionsEgress"]
+
+    result = run({"vpc_id": vpc_id, "tags": {"Name": "default-locked"}}, check_mode=check_mode)
+
+    assert result["changed"] is True
+    sg = result["security_group"]
+    assert sg["group_id"] == group["GroupId"]
+    assert sg["group_name"] == "default"
+    assert sg["vpc_id"] == vpc_id
+    assert sg["ip_permissions"] == []
+    assert sg["ip_permissions_egress"] == []
+    assert sg["tags"] == {"Name": "default-locked"}
+
+    before = result["diff"]["before"]
+    assert before["ip_permissions"][0]["user_id_group_pairs"][0]["group_id"] == group["GroupId"]
+    assert {"cidr_ip": "0.0.0.0/0"} in before["ip_permissions_egress"][0]["ip_ranges"]
+    if ipv6:
+        assert {"cidr_ipv6": "::/0"} in before["ip_permissions_egress"][0]["ipv6_ranges"]
+    assert result["diff"]["after"] == {
+        "ip_permissions": [],
+        "ip_permissions_egress": [],
+        "tags": {"Name": "default-locked"},
+    }
+
+    now = default_group(aws, vpc_id)
+    if check_mode:
+        assert now["IpPermissions"] == group["IpPermissions"]
+        assert now["IpPermissionsEgress"] == group["IpPermissionsEgress"]
+        assert tags_of(now) == {}
+    else:
+        assert now["IpPermissions"] == []
+        assert now["IpPermissionsEgress"] == []
+        assert tags_of(now) == {"Name": "default-locked"}
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_rerun_is_unchanged(aws, vpc_id, check_mode):
+    first = run({"vpc_id": vpc_id, "tags": {"Name": "default-locked"}})
+
+    result = run({"vpc_id": vpc_id, "tags": {"Name": "default-locked"}}, check_mode=check_mode)
+
+    assert result["changed"] is False
+    assert result["security_group"] == first["security_group"]
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_lock_down_without_tags_leaves_tags_alone(aws, vpc_id):
+    group_id = default_group(aws, vpc_id)["GroupId"]
+    aws.create_tags(Resources=[group_id], Tags=[{"Key": "Owner", "Value": "network"}])
+
+    result = run({"vpc_id": vpc_id})
+
+    assert result["changed"] is True
+    assert result["security_group"]["tags"] == {"Owner": "network"}
+    assert run({"vpc_id": vpc_id})["changed"] is False
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize(
+    "tags, purge_tags, expected",
+    [
+        ({"Name": "locked"}, True, {"Name": "locked"}),
+        ({"Name": "locked"}, False, {"Name": "default-locked", "Owner": "network"} | {"Name": "locked"}),
+        ({}, True, {}),
+    ],
+    ids=["replace", "merge", "purge-all"],
+)
+def test_tags_change_in_place(aws, vpc_id, check_mode, tags, purge_tags, expected):
+    run({"vpc_id": vpc_id, "tags": {"Name": "default-locked", "Owner": "network"}})
+
+    result = run({"vpc_id": vpc_id, "tags": tags, "purge_tags": purge_tags}, check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["security_group"]["tags"] == expected
+    assert result["diff"]["before"]["tags"] == {"Name": "default-locked", "Owner": "network"}
+    assert result["diff"]["after"]["tags"] == expected
+    assert tags_of(default_group(aws, vpc_id)) == (
+        {"Name": "default-locked", "Owner": "network"} if check_mode else expected
+    )
+
+
+def test_rules_added_later_are_revoked_again(aws, vpc_id):
+    run({"vpc_id": vpc_id})
+    group_id = default_group(aws, vpc_id)["GroupId"]
+    aws.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "ssh"}],
+            }
+        ],
+    )
+
+    result = run({"vpc_id": vpc_id})
+
+    assert result["changed"] is True
+    assert result["diff"]["before"]["ip_permissions"][0]["from_port"] == 22
+    assert default_group(aws, vpc_id)["IpPermissions"] == []
+
+
+def test_other_groups_are_untouched(aws, vpc_id):
+    app = aws.create_security_group(GroupName="app", Description="app", VpcId=vpc_id)["GroupId"]
+    aws.authorize_security_group_ingress(
+        GroupId=app,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    other_vpc = make_vpc(aws)
+
+    run({"vpc_id": vpc_id})
+
+    assert aws.describe_security_groups(GroupIds=[app])["SecurityGroups"][0]["IpPermissions"][0]["FromPort"] == 443
+    assert default_group(aws, other_vpc)["IpPermissionsEgress"] != []
+
+
+def test_diff_left_out_unless_asked(aws, vpc_id):
+    result = run({"vpc_id": vpc_id}, diff=False)
+    assert result["changed"] is True
+    assert "diff" not in result
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_missing_vpc_fails_naming_it(aws, check_mode):
+    failure = run_failing({"vpc_id": "vpc-0123456789abcdef0"}, check_mode=check_mode)
+    assert failure["msg"] == (
+        "Failed to lock down the default security group of VPC vpc-0123456789abcdef0: the VPC does not exist"
+    )
+
+
+def test_vpc_id_is_required(aws):
+    failure = run_failing({"tags": {"Name": "x"}})
+    assert "vpc_id" in failure["msg"]
