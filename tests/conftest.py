@@ -3,6 +3,8 @@
 import os
 import sys
 
+pytest_plugins = ["testcloud.pytest_plugin"]  # aws_testcloud / aws_cloud / aws_cloud_env fixtures
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, "build")
 

@@ -1,0 +1,36 @@
+"""Fidelity patches: where moto 5.2.5 differs from AWS in ways the collection's roles would hit.
+
+One module per AWS behaviour restored, named after it; each has ``apply()`` (idempotent, returns
+True if it changed moto now) and a docstring stating the AWS behaviour and moto's deviation.
+Patches must be applied in the server process before it serves requests: :func:`apply_all`.
+
+Checked and left alone (moto 5.2.5 already behaves like AWS for what the roles use):
+CreateNatGateway / DescribeNatGateways by subnet, VPC and state; CreateFlowLogs to a CloudWatch Logs
+group by ``LogGroupName`` with a role ARN (including ``FlowLogAlreadyExists`` for a duplicate);
+revoking the default security group's egress rule by permission or by rule id, and
+``InvalidPermission.NotFound`` when revoking it again.
+"""
+
+import importlib
+
+# Order matters only where two patches wrap one method; each keeps the other's behaviour.
+PATCH_MODULES = (
+    "ec2_describe_tags_resource_types",
+    "ec2_nat_gateway_tag_filters",
+    "ec2_nat_gateway_not_found",
+    "ec2_nat_gateway_delete_frees_eip",
+    "ec2_nat_gateway_client_token",
+    "ec2_flow_log_group_name",
+    "ec2_default_security_group_self_ingress",
+    "ec2_default_security_group_undeletable",
+)
+
+
+def load(name):
+    """The patch module ``name`` (imports moto)."""
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def apply_all():
+    """Apply every patch; returns ``{patch name: applied now}``."""
+    return {name: load(name).apply() for name in PATCH_MODULES}

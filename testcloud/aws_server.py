@@ -1,0 +1,103 @@
+"""The local AWS test cloud: moto's server app with the collection's fidelity patches, counted.
+
+Run as ``python -m testcloud.aws_server [--host 127.0.0.1] [--port 0]``. It binds the port (0 = a
+free one), prints ``TESTCLOUD_PORT=<n>`` on stdout once it listens, then serves threaded until
+SIGTERM/SIGINT. After the port line, stdout is pointed at stderr so that nothing the server prints
+later can fill a pipe the starting process no longer reads.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from testcloud._process import HOST, PORT_LINE_PREFIX
+
+# moto reads these when its modules are imported, so they are set before any moto import below.
+MOTO_ENVIRONMENT = {
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS-managed policy ARNs resolve (DESIGN.md)
+}
+
+
+def parse_args(argv):
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m testcloud.aws_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=HOST, help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind, 0 for a free one (default: %(default)s)")
+    parser.add_argument("--log-requests", action="store_true", help="log every request on stderr")
+    return parser.parse_args(argv)
+
+
+def prepare_moto_environment():
+    """Set the variables moto reads at import time (before importing it)."""
+    os.environ.update(MOTO_ENVIRONMENT)
+
+
+def reset_moto_state():
+    """Clear every moto backend, like ``POST /moto-api/reset``."""
+    from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415 - after prepare_moto_environment
+
+    moto_api_backend.reset()
+
+
+def build_app():
+    """moto's server WSGI app, patched for fidelity (and speed), wrapped in the counting middleware."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
+
+    from testcloud.aws_counting import CountingMiddleware  # noqa: PLC0415
+    from testcloud import aws_tuning  # noqa: PLC0415
+    from testcloud.aws_patches import apply_all  # noqa: PLC0415
+
+    apply_all()
+    aws_tuning.apply()
+    return CountingMiddleware(DomainDispatcherApplication(create_backend_app), reset_state=reset_moto_state)
+
+
+def make_server(host, port, app):
+    """A threaded werkzeug server bound to ``host:port`` (listening on return)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler  # noqa: PLC0415
+    from werkzeug.serving import make_server as werkzeug_make_server  # noqa: PLC0415
+
+    return werkzeug_make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+def announce_port(port):
+    """Print the port line, then send any later stdout output to stderr."""
+    sys.stdout.write(f"{PORT_LINE_PREFIX}{port}\n")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+
+class StopServing(BaseException):
+    """Raised by the signal handler to leave ``serve_forever`` in the main thread."""
+
+
+def stop_on_signal(signum, frame):
+    """SIGTERM/SIGINT handler."""
+    raise StopServing(signum)
+
+
+def main(argv=None):
+    """Serve until told to stop; exits the process."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    prepare_moto_environment()
+    if not args.log_requests:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(args.host, args.port, build_app())
+    os.environ["MOTO_PORT"] = str(server.port)  # moto's calls to itself
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    announce_port(server.port)
+    try:
+        server.serve_forever()
+    except StopServing:
+        pass
+    server.server_close()
+    sys.stderr.flush()
+    # Nothing else to clean up: skip tearing down moto's (large) in-memory state, which takes ~2 s.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

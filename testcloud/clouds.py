@@ -1,0 +1,18 @@
+"""The test clouds the CLI knows, by short name (``--cloud``).
+
+Each entry names a :class:`testcloud._process.CloudServer` subclass. An Azure ARM double would be
+added here as ``"azure": "testcloud.azure:AzureTestCloud"``.
+"""
+
+import importlib
+
+CLOUDS = {
+    "aws": "testcloud.aws:AwsTestCloud",
+}
+DEFAULT_CLOUD = "aws"
+
+
+def cloud_class(name):
+    """The server class registered as ``name``."""
+    module_name, class_name = CLOUDS[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
