@@ -21,6 +21,9 @@ options:
   vpc_id:
     description:
       - The id of the VPC whose default security group is locked down.
+      - An empty value is accepted in check mode only, for a VPC that an earlier task of the same check run
+        plans to create (M(amazon.aws.ec2_vpc_net) returns no id then); the module predicts the lockdown of the
+        default group AWS creates with every VPC (one ingress rule from itself, egress to anywhere).
     type: str
     required: true
 notes:
@@ -286,6 +289,18 @@ def ensure_locked_down(client, check_mode, group, tags, purge_tags):
     return rules_changed or tags_changed, predicted
 
 
+def planned_default_security_group():
+    """The default group AWS creates with a new VPC: ingress from itself, egress to anywhere."""
+    return {
+        "GroupId": None,
+        "GroupName": "default",
+        "VpcId": None,
+        "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": None}]}],
+        "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        "Tags": [],
+    }
+
+
 def main():
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
@@ -294,10 +309,12 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     vpc_id = module.params["vpc_id"]
+    if not vpc_id and not module.check_mode:
+        module.fail_json(msg="vpc_id is empty: pass the id of an existing VPC (an empty id is only valid in check mode)")
     client = module.client("ec2")
 
     try:
-        group = get_default_security_group(client, vpc_id)
+        group = get_default_security_group(client, vpc_id) if vpc_id else planned_default_security_group()
         before = normalize_security_group(group)
         changed, after = ensure_locked_down(
             client, module.check_mode, group, module.params["tags"], module.params["purge_tags"]
@@ -310,8 +327,8 @@ def main():
     result = {"changed": changed, "security_group": after}
     if module._diff:
         result["diff"] = {
-            "before_header": f"default security group {before['group_id']} of {vpc_id}",
-            "after_header": f"default security group {before['group_id']} of {vpc_id}",
+            "before_header": f"default security group {before['group_id'] or '(new)'} of {vpc_id or '(new VPC)'}",
+            "after_header": f"default security group {before['group_id'] or '(new)'} of {vpc_id or '(new VPC)'}",
             "before": {key: before[key] for key in ("ip_permissions", "ip_permissions_egress", "tags")},
             "after": {key: after[key] for key in ("ip_permissions", "ip_permissions_egress", "tags")},
         }

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(sys.executable)
 
 
-@dataclass
+@dataclass(repr=False)
 class PlaybookRun:
     rc: int
     output: str
@@ -31,6 +31,22 @@ class PlaybookRun:
     def failed_hosts(self):
         return sorted(h for h, s in self.stats.items() if s.get("failures") or s.get("unreachable"))
 
+    def failures(self):
+        """Short text of every failed task: host, task name and message (for assertion messages)."""
+        lines = []
+        for play in self.result.get("plays", []):
+            for task in play.get("tasks", []):
+                for host, res in task["hosts"].items():
+                    if res.get("failed") or res.get("unreachable"):
+                        lines.append(f"{host} | {task['task']['name']} | {res.get('msg', res)}")
+        return "\n".join(lines) or self.output[-3000:]
+
+    def __repr__(self):
+        return str(self)
+
+    def __str__(self):
+        return f"rc={self.rc} requests={self.requests.get('total')}\n{self.failures()}"
+
     def task_results(self, name_part):
         """Every host result of the tasks whose name contains name_part."""
         found = []
@@ -42,8 +58,8 @@ class PlaybookRun:
 
 
 def ansible_env(cloud_env, extra=None):
-    env = dict(os.environ)
-    env.update(cloud_env)
+    """cloud_env is the test cloud's full environment (AwsTestCloud.env(): os.environ without profiles)."""
+    env = dict(cloud_env)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build"),
         "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
@@ -90,14 +106,3 @@ def aws(aws_cloud):
         )
 
     return _client
-
-
-def owned(ec2, describe, key, **filters):
-    """Resources of one kind carrying the collection's ownership tag (plus filters)."""
-    flt = [{"Name": "tag:owner", "Values": ["strata.platform"]}]
-    flt += [{"Name": k, "Values": v if isinstance(v, list) else [v]} for k, v in filters.items()]
-    return getattr(ec2, describe)(Filters=flt)[key]
-
-
-def tags(resource):
-    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.strata.platform.plugins.plugin_utils.cidr import subnet_plan
 
-from .conftest import owned, tags
+from aws_helpers import owned, tags
 
 pytestmark = pytest.mark.integration
 
@@ -97,13 +97,13 @@ def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
     ec2 = aws("ec2", "us-east-1")
 
     plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
-    assert plan.rc == 0, plan.output
+    assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
     assert plan.changed(DEV) > 0, "check mode on an empty cloud must report the changes it would make"
     assert owned(ec2, "describe_vpcs", "Vpcs") == []
 
     first = run_playbook("strata.platform.site", "dev")
-    assert first.rc == 0, first.output
+    assert first.rc == 0, str(first)
     assert first.changed(DEV) > 0
     vpc = vpc_of(ec2, "dev", "us-east-1")
     assert_network(ec2, vpc, "10.10.0.0/16", ["us-east-1a", "us-east-1b", "us-east-1c"], "none", False)
@@ -111,18 +111,18 @@ def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
                                            "platform": "fsm", "cost-center": "platform-dev", "Name": None}
 
     again = run_playbook("strata.platform.site", "dev")
-    assert again.rc == 0, again.output
+    assert again.rc == 0, str(again)
     assert again.changed() == 0, [h for h in again.task_results("") if h[1].get("changed")]
     assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
 
     check_again = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
-    assert check_again.rc == 0 and check_again.changed() == 0, check_again.output
+    assert check_again.rc == 0 and check_again.changed() == 0, str(check_again)
 
     down = run_playbook("strata.platform.teardown", "dev")
-    assert down.rc == 0, down.output
+    assert down.rc == 0, str(down)
     assert_nothing_left(ec2, "dev")
     down_again = run_playbook("strata.platform.teardown", "dev")
-    assert down_again.rc == 0 and down_again.changed() == 0, down_again.output
+    assert down_again.rc == 0 and down_again.changed() == 0, str(down_again)
 
 
 def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
@@ -135,9 +135,9 @@ def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
     # Adding a zone and switching to one NAT: existing subnets stay where they are.
     single = {"platform_availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "network_nat_mode": "single"}
     plan = run_playbook("strata.platform.network", "dev", args=["--check", "--diff"], extra_vars=single)
-    assert plan.rc == 0 and plan.requests["mutating"] == 0, plan.output
+    assert plan.rc == 0 and plan.requests["mutating"] == 0, str(plan)
     run = run_playbook("strata.platform.network", "dev", extra_vars=single)
-    assert run.rc == 0, run.output
+    assert run.rc == 0, str(run)
     after = assert_network(ec2, vpc_of(ec2, "dev", "us-east-1"), "10.10.0.0/16",
                            single["platform_availability_zones"], "single", False)
     assert {k: s["SubnetId"] for k, s in before.items()} == {k: after[k]["SubnetId"] for k in before}
@@ -153,7 +153,7 @@ def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
 
 def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook, aws):
     first = run_playbook("strata.platform.site", "prod")
-    assert first.rc == 0, first.output
+    assert first.rc == 0, str(first)
     for host, (region, cidr) in PROD_AWS.items():
         ec2 = aws("ec2", region)
         zones = [region + z for z in "abc"]
@@ -169,7 +169,7 @@ def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook,
         assert messages and "skipped" in messages[0]
 
     again = run_playbook("strata.platform.site", "prod")
-    assert again.rc == 0 and again.changed() == 0, again.output
+    assert again.rc == 0 and again.changed() == 0, str(again)
     assert again.requests["mutating"] == 0
 
     refused = run_playbook("strata.platform.teardown", "prod")
@@ -180,7 +180,7 @@ def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook,
         vpc_of(aws("ec2", region), "prod", region)  # still there
 
     down = run_playbook("strata.platform.teardown", "prod", extra_vars={"platform_confirm_teardown": "prod"})
-    assert down.rc == 0, down.output
+    assert down.rc == 0, str(down)
     for host, (region, _cidr) in PROD_AWS.items():
         assert_nothing_left(aws("ec2", region), "prod")
     assert aws("iam").list_roles(PathPrefix="/strata/")["Roles"] == []
@@ -193,7 +193,7 @@ def test_teardown_leaves_foreign_resources_alone(run_playbook, aws):
     assert run_playbook("strata.platform.site", "dev").rc == 0
     ours = vpc_of(ec2, "dev", "us-east-1")["VpcId"]
     down = run_playbook("strata.platform.teardown", "dev")
-    assert down.rc == 0, down.output
+    assert down.rc == 0, str(down)
     assert ec2.describe_subnets(SubnetIds=[foreign_subnet])["Subnets"]
     assert ec2.describe_vpcs(VpcIds=[foreign])["Vpcs"]
     assert owned(ec2, "describe_vpcs", "Vpcs", **{"vpc-id": ours}) == []

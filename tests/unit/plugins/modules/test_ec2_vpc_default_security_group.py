@@ -250,3 +250,20 @@ def test_missing_vpc_fails_naming_it(aws, check_mode):
 def test_vpc_id_is_required(aws):
     failure = run_failing({"tags": {"Name": "x"}})
     assert "vpc_id" in failure["msg"]
+
+
+def test_planned_vpc_in_check_mode_predicts_the_lockdown(aws):
+    """ec2_vpc_net returns no id for a VPC it would create in check mode: predict, call nothing."""
+    vpcs_before = aws.describe_vpcs()["Vpcs"]
+    result = run({"vpc_id": "", "tags": {"Name": "locked"}}, check_mode=True)
+    assert result["changed"] is True
+    assert result["security_group"]["ip_permissions"] == []
+    assert result["security_group"]["ip_permissions_egress"] == []
+    assert result["security_group"]["tags"] == {"Name": "locked"}
+    assert result["diff"]["before"]["ip_permissions_egress"]
+    assert aws.describe_vpcs()["Vpcs"] == vpcs_before
+
+
+def test_empty_vpc_id_outside_check_mode_fails(aws):
+    failure = run_failing({"vpc_id": ""})
+    assert failure["msg"].startswith("vpc_id is empty")
