@@ -45,7 +45,7 @@ aws:
 def timed_run(cloud, cmd, env):
     cloud.reset_stats()
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     if proc.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
@@ -82,7 +82,7 @@ def main():
         results = {}
         for name, cmd in sides.items():
             firsts, reruns = [], []
-            for _ in range(args.rounds):
+            for _round in range(args.rounds):
                 cloud.reset()
                 firsts.append(timed_run(cloud, cmd, env))
                 reruns.append(timed_run(cloud, cmd, env))

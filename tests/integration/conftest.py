@@ -84,7 +84,8 @@ def run_playbook(aws_cloud):
             cmd += ["-e", json.dumps(extra_vars)]
         cmd += [*args, playbook]
         aws_cloud.reset_stats()
-        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(aws_cloud.env(), env), capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(aws_cloud.env(), env), capture_output=True, text=True,
+                              check=False)
         try:
             result = json.loads(proc.stdout)
         except json.JSONDecodeError:

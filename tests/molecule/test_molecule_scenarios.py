@@ -57,10 +57,10 @@ def run_molecule(*args, timeout=TIMEOUT):
         start_new_session=True,
     )
     try:
-        output, _ = proc.communicate(timeout=timeout)
+        output = proc.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
-        output, _ = proc.communicate()
+        output = proc.communicate()[0]
         output += f"\n[test] molecule {' '.join(args)} killed after {timeout} s"
         return None, output, time.monotonic() - start
     return proc.returncode, output, time.monotonic() - start
