@@ -152,6 +152,12 @@ def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
 
 
 def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook, aws):
+    plan = run_playbook("strata.platform.site", "prod", args=["--check", "--diff"])
+    assert plan.rc == 0, str(plan)
+    assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
+    assert all(plan.changed(host) > 0 for host in PROD_AWS)
+    assert aws("iam").list_roles(PathPrefix="/strata/")["Roles"] == []
+
     first = run_playbook("strata.platform.site", "prod")
     assert first.rc == 0, str(first)
     for host, (region, cidr) in PROD_AWS.items():
@@ -211,3 +217,30 @@ def test_bad_inventory_fails_before_any_call(run_playbook, problem, variable):
     assert run.requests["total"] == 0, run.requests
     assert variable in run.output
     assert DEV in run.output
+
+
+def test_built_collection_runs_by_fqcn(run_playbook, tmp_path):
+    """ansible-galaxy collection build, install from the tarball, run strata.platform.site from there."""
+    import glob
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    subprocess.run([galaxy, "collection", "build", "--output-path", str(tmp_path), ROOT],
+                   check=True, capture_output=True, text=True)
+    tarball = glob.glob(str(tmp_path / "strata-platform-*.tar.gz"))
+    assert len(tarball) == 1
+    installed = tmp_path / "collections"
+    # --force: the checkout's ansible.cfg already puts a strata.platform on the collections path.
+    subprocess.run([galaxy, "collection", "install", "--offline", "--no-deps", "--force", "-p", str(installed),
+                    tarball[0]], check=True, capture_output=True, text=True, cwd=str(tmp_path))
+    content = installed / "ansible_collections" / "strata" / "platform"
+    assert (content / "playbooks" / "site.yml").is_file()
+    assert not (content / "testcloud").exists() and not (content / ".venv").exists()
+
+    run = run_playbook("strata.platform.site", "dev", env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
+    assert run.rc == 0, str(run)
+    assert run.changed() > 0
