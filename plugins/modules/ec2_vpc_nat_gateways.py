@@ -547,8 +547,7 @@ def ensure_absent(client, module, match_tags: Dict[str, str]) -> Tuple[bool, Dic
 
 
 def main() -> None:
-    argument_spec = dict(
-        vpc_id=dict(type="str", required=True),
+    argument_spec = vpcutil.set_module_argument_spec(
         nat_gateways=dict(
             type="list",
             elements="dict",
@@ -558,30 +557,12 @@ def main() -> None:
                 tags=dict(type="dict"),
             ),
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        match_tags=dict(type="dict", required=True),
-        purge_tags=dict(type="bool", default=True),
         purge_nat_gateways=dict(type="bool", default=False),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=900),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ec2")
-
-    try:
-        match_tags = vpcutil.check_match_tags(module.params["match_tags"])
-        if module.params["state"] == "present":
-            changed, result = ensure_present(client, module, match_tags)
-        else:
-            changed, result = ensure_absent(client, module, match_tags)
-    except VpcSetError as e:
-        module.fail_json_aws_error(e)
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(changed=changed, **result)
+    vpcutil.run_set_module(module, ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":

@@ -489,3 +489,44 @@ def duplicates(values: Iterable[Any]) -> List[Any]:
             dups.append(value)
         seen.add(value)
     return dups
+
+
+# --------------------------------------------------------------------------------------------------
+# What the three modules share around their own logic
+# --------------------------------------------------------------------------------------------------
+
+
+def set_module_argument_spec(**specific: Dict[str, Any]) -> Dict[str, Any]:
+    """The options every VPC set module takes (vpc_id, tags, match_tags, purge_tags, state), plus ``specific``."""
+    argument_spec = dict(
+        vpc_id=dict(type="str", required=True),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        match_tags=dict(type="dict", required=True),
+        purge_tags=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    argument_spec.update(specific)
+    return argument_spec
+
+
+def run_set_module(module, ensure_present: Callable, ensure_absent: Callable) -> None:
+    """The end of main(): check match_tags, apply the state, fail on VpcSetError, exit with the result.
+
+    ``ensure_present``/``ensure_absent`` take (client, module, match_tags) and return (changed, result);
+    ``result["diff"]`` is returned only when the task runs in diff mode.
+    """
+    client = module.client("ec2")
+
+    try:
+        match_tags = check_match_tags(module.params["match_tags"])
+        if module.params["state"] == "present":
+            changed, result = ensure_present(client, module, match_tags)
+        else:
+            changed, result = ensure_absent(client, module, match_tags)
+    except VpcSetError as e:
+        module.fail_json_aws_error(e)
+
+    diff = result.pop("diff")
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(changed=changed, **result)

@@ -1,66 +1,12 @@
 """Unit tests for strata.platform.ec2_vpc_default_security_group, driven like Ansible drives a module, against moto."""
 
-import boto3
-import botocore.loaders
-import botocore.session
+import functools
+
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-from moto import mock_aws
 
 from ansible_collections.strata.platform.plugins.modules import ec2_vpc_default_security_group
-
-REGION = "us-east-1"
-
-
-class ModuleExit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class ModuleFail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
-
-
-def _exit_json(self, **kwargs):
-    kwargs.setdefault("changed", False)
-    raise ModuleExit(kwargs)
-
-
-def _fail_json(self, msg, **kwargs):
-    kwargs["msg"] = msg
-    raise ModuleFail(kwargs)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_botocore_loader():
-    """Every boto3 session (one per module run) would re-read the EC2 model (~0.35 s); share one loader."""
-    loader = botocore.loaders.create_loader()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
-        yield
-
-
-@pytest.fixture(autouse=True)
-def capture_exits(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_URL", "AWS_ENDPOINT_URL", "EC2_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    with mock_aws():
-        yield boto3.client("ec2", region_name=REGION)
+from _harness import run as run_module
+from _harness import run_failing as run_failing_module
 
 
 def default_group(ec2, vpc_id):
@@ -91,20 +37,8 @@ def vpc_id(aws):
     return make_vpc(aws)
 
 
-def run(args, check_mode=False, diff=True):
-    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    with patch_module_args(module_args):
-        with pytest.raises(ModuleExit) as exc:
-            ec2_vpc_default_security_group.main()
-    return exc.value.result
-
-
-def run_failing(args, check_mode=False):
-    module_args = dict(args, _ansible_check_mode=check_mode)
-    with patch_module_args(module_args):
-        with pytest.raises(ModuleFail) as exc:
-            ec2_vpc_default_security_group.main()
-    return exc.value.result
+run = functools.partial(run_module, ec2_vpc_default_security_group)
+run_failing = functools.partial(run_failing_module, ec2_vpc_default_security_group)
 
 
 def tags_of(group):

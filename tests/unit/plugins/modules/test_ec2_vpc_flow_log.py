@@ -1,74 +1,27 @@
 """Unit tests for strata.platform.ec2_vpc_flow_log, driven like Ansible drives a module, against moto."""
 
+import functools
+
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-from moto import mock_aws
 
 from ansible_collections.strata.platform.plugins.modules import ec2_vpc_flow_log
+from _harness import REGION
+from _harness import run as run_module
+from _harness import run_failing as run_failing_module
 
-REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/flow-logs"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/flow-logs-2"
 GROUP = "/fsm/dev/vpc-flow-logs"
 BUCKET = "fsm-dev-flow-logs"
 
 
-class ModuleExit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class ModuleFail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
-
-
-def _exit_json(self, **kwargs):
-    kwargs.setdefault("changed", False)
-    raise ModuleExit(kwargs)
-
-
-def _fail_json(self, msg, **kwargs):
-    kwargs["msg"] = msg
-    raise ModuleFail(kwargs)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_botocore_loader():
-    """Every boto3 session (one per module run) would re-read the EC2 model (~0.35 s); share one loader."""
-    loader = botocore.loaders.create_loader()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
-        yield
-
-
-@pytest.fixture(autouse=True)
-def capture_exits(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
-
-
 @pytest.fixture
-def aws(monkeypatch):
-    """In-process moto with dummy credentials; nothing leaves the process."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_URL", "AWS_ENDPOINT_URL", "EC2_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # the default AMIs cost ~0.4 s per backend
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        boto3.client("logs", region_name=REGION).create_log_group(logGroupName=GROUP)
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        yield ec2
+def aws(aws):
+    """The shared moto fixture, with the log group and the bucket the flow logs deliver to."""
+    boto3.client("logs", region_name=REGION).create_log_group(logGroupName=GROUP)
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    return aws
 
 
 @pytest.fixture
@@ -76,23 +29,8 @@ def vpc_id(aws):
     return aws.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
 
 
-def run(args, check_mode=False, diff=True):
-    """Run the module's main() with Ansible's module args; return the exit_json result."""
-    module_args = dict(args)
-    module_args["_ansible_check_mode"] = check_mode
-    module_args["_ansible_diff"] = diff
-    with patch_module_args(module_args):
-        with pytest.raises(ModuleExit) as exc:
-            ec2_vpc_flow_log.main()
-    return exc.value.result
-
-
-def run_failing(args, check_mode=False):
-    module_args = dict(args, _ansible_check_mode=check_mode)
-    with patch_module_args(module_args):
-        with pytest.raises(ModuleFail) as exc:
-            ec2_vpc_flow_log.main()
-    return exc.value.result
+run = functools.partial(run_module, ec2_vpc_flow_log)
+run_failing = functools.partial(run_failing_module, ec2_vpc_flow_log)
 
 
 def cwl_args(vpc_id, **extra):

@@ -11,26 +11,22 @@ from moto.ec2.models import ec2_backends
 
 from ansible_collections.strata.platform.plugins.modules import ec2_vpc_nat_gateways as module
 
-from _vpc_helpers import MATCH_TAGS
-from _vpc_helpers import REGION
-from _vpc_helpers import shared_botocore_loader  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import aws  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import api_calls  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import no_sleep  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import eips
-from _vpc_helpers import fail_module
-from _vpc_helpers import make_subnet
-from _vpc_helpers import make_vpc
-from _vpc_helpers import nats_of
-from _vpc_helpers import run_module
-from _vpc_helpers import tag_list
-from _vpc_helpers import tags_of
+from _harness import MATCH_TAGS
+from _harness import REGION
+from _harness import eips
+from _harness import run_failing as fail_module
+from _harness import make_subnet
+from _harness import make_vpc
+from _harness import nats_of
+from _harness import run as run_module
+from _harness import tag_list
+from _harness import tags_of
 
 NAT_SUBNET_TAG = "strata:nat-subnet"
 
 
 @pytest.fixture
-def net(aws):  # noqa: F811
+def net(aws):
     """A VPC with two owned public subnets."""
     vpc_id, _igw = make_vpc(aws)
     subnets = [
@@ -55,7 +51,7 @@ def args(vpc, subnets, **kwargs):
 
 
 def run(net, check_mode=False, **kwargs):
-    return run_module(module.main, args(*net, **kwargs), check_mode=check_mode)
+    return run_module(module, args(*net, **kwargs), check_mode=check_mode)
 
 
 def allocate(ec2, tags):
@@ -63,7 +59,7 @@ def allocate(ec2, tags):
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):  # noqa: F811
+def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):
     vpc, subnets = net
     api_calls.reset()
     result = run(net, check_mode=check_mode)
@@ -112,7 +108,7 @@ def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):  # n
     assert run(net, check_mode=True)["changed"] is False
 
 
-def test_wait_false_does_not_wait(aws, net, api_calls):  # noqa: F811
+def test_wait_false_does_not_wait(aws, net, api_calls):
     api_calls.reset()
     result = run(net, wait=False)
     assert result["changed"] is True
@@ -120,7 +116,7 @@ def test_wait_false_does_not_wait(aws, net, api_calls):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_tags_change_in_place(aws, net, api_calls, check_mode):  # noqa: F811
+def test_tags_change_in_place(aws, net, api_calls, check_mode):
     vpc, subnets = net
     created = run(net)["nat_gateways"]
     new_args = {"tags": {"project": "fsm", "cost-centre": "42"}}
@@ -147,7 +143,7 @@ def test_tags_change_in_place(aws, net, api_calls, check_mode):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_reuses_left_over_elastic_ip(aws, net, api_calls, check_mode):  # noqa: F811
+def test_reuses_left_over_elastic_ip(aws, net, api_calls, check_mode):
     vpc, subnets = net
     # An earlier run allocated and tagged the address, then failed before CreateNatGateway.
     leftover = allocate(aws, dict(MATCH_TAGS, **{NAT_SUBNET_TAG: subnets[0]}))
@@ -174,7 +170,7 @@ def test_reuses_left_over_elastic_ip(aws, net, api_calls, check_mode):  # noqa: 
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_failed_nat_gateway_is_replaced(aws, net, api_calls, check_mode):  # noqa: F811
+def test_failed_nat_gateway_is_replaced(aws, net, api_calls, check_mode):
     vpc, subnets = net
     created = run(net)["nat_gateways"]
     # Make the first one fail the way AWS reports it: state failed, its address no longer associated.
@@ -205,7 +201,7 @@ def test_failed_nat_gateway_is_replaced(aws, net, api_calls, check_mode):  # noq
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_purge_nat_gateways(aws, net, api_calls, check_mode):  # noqa: F811
+def test_purge_nat_gateways(aws, net, api_calls, check_mode):
     vpc, subnets = net
     created = run(net)["nat_gateways"]
     keep_first = {"nat_gateways": [{"subnet_id": subnets[0], "tags": {"Name": "nat-a"}}], "purge_nat_gateways": True}
@@ -233,7 +229,7 @@ def test_purge_nat_gateways(aws, net, api_calls, check_mode):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_absent(aws, net, api_calls, check_mode):  # noqa: F811
+def test_absent(aws, net, api_calls, check_mode):
     vpc, subnets = net
     created = run(net)["nat_gateways"]
     # Someone else's NAT gateway in the same subnet, with their own address.
@@ -261,7 +257,7 @@ def test_absent(aws, net, api_calls, check_mode):  # noqa: F811
     assert again["deleted"] == [] and again["released_allocation_ids"] == []
 
 
-def test_absent_releases_left_over_addresses_of_this_vpc_only(aws, net):  # noqa: F811
+def test_absent_releases_left_over_addresses_of_this_vpc_only(aws, net):
     vpc, subnets = net
     other_vpc, _igw = make_vpc(aws, cidr="10.30.0.0/16")
     other_subnet = make_subnet(aws, other_vpc, "10.30.0.0/24", tags=MATCH_TAGS)
@@ -275,7 +271,7 @@ def test_absent_releases_left_over_addresses_of_this_vpc_only(aws, net):  # noqa
     assert run(net, state="absent")["changed"] is False
 
 
-def test_foreign_nat_gateway_is_never_touched(aws, net):  # noqa: F811
+def test_foreign_nat_gateway_is_never_touched(aws, net):
     vpc, subnets = net
     their_eip = aws.allocate_address(Domain="vpc")["AllocationId"]
     theirs = aws.create_nat_gateway(
@@ -305,7 +301,7 @@ def test_foreign_nat_gateway_is_never_touched(aws, net):  # noqa: F811
     ],
 )
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_bad_input_fails_before_any_change(aws, net, api_calls, override, expected, check_mode):  # noqa: F811
+def test_bad_input_fails_before_any_change(aws, net, api_calls, override, expected, check_mode):
     vpc, subnets = net
     other_vpc, _igw = make_vpc(aws, cidr="10.30.0.0/16")
     other_subnet = make_subnet(aws, other_vpc, "10.30.0.0/24")
@@ -316,14 +312,14 @@ def test_bad_input_fails_before_any_change(aws, net, api_calls, override, expect
             nat_gateways=[dict(item, subnet_id=names.get(item["subnet_id"], item["subnet_id"])) for item in override["nat_gateways"]],
         )
     api_calls.reset()
-    failure = fail_module(module.main, args(vpc, subnets, **override), check_mode=check_mode)
+    failure = fail_module(module, args(vpc, subnets, **override), check_mode=check_mode)
     assert expected in failure["msg"]
     assert api_calls.mutating == []
     assert nats_of(aws, vpc) == [] and eips(aws) == {}
 
 
-def test_missing_vpc_with_absent_is_a_no_op(aws):  # noqa: F811
-    result = run_module(module.main, {"vpc_id": "vpc-0123456789abcdef0", "match_tags": MATCH_TAGS, "state": "absent"})
+def test_missing_vpc_with_absent_is_a_no_op(aws):
+    result = run_module(module, {"vpc_id": "vpc-0123456789abcdef0", "match_tags": MATCH_TAGS, "state": "absent"})
     assert result["changed"] is False
 
 
@@ -346,7 +342,7 @@ def _set_state_before(monkeypatch, operation, occurrence, nat_ids, state):
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", hook)
 
 
-def test_listed_pending_nat_gateway_is_waited_for(aws, net, monkeypatch):  # noqa: F811
+def test_listed_pending_nat_gateway_is_waited_for(aws, net, monkeypatch):
     created = run(net, wait=False)["nat_gateways"]
     backend = ec2_backends[DEFAULT_ACCOUNT_ID][REGION]
     for nat in created:
@@ -358,17 +354,17 @@ def test_listed_pending_nat_gateway_is_waited_for(aws, net, monkeypatch):  # noq
     assert [n["state"] for n in result["nat_gateways"]] == ["available", "available"]
 
 
-def test_nat_gateway_failing_while_waited_for_fails_the_task(aws, net, monkeypatch):  # noqa: F811
+def test_nat_gateway_failing_while_waited_for_fails_the_task(aws, net, monkeypatch):
     vpc, subnets = net
     _set_state_before(
         monkeypatch, "DescribeNatGateways", 2, lambda: [n["NatGatewayId"] for n in nats_of(aws, vpc)], "failed"
     )
-    failure = fail_module(module.main, args(vpc, subnets))
+    failure = fail_module(module, args(vpc, subnets))
     assert failure["msg"].startswith("Failed to wait for NAT gateways nat-")
     assert "to become available" in failure["msg"] and "failed" in failure["msg"]
 
 
-def test_absent_without_wait_leaves_the_release_to_the_next_run(aws, net):  # noqa: F811
+def test_absent_without_wait_leaves_the_release_to_the_next_run(aws, net):
     vpc, subnets = net
     created = run(net)["nat_gateways"]
     first = run(net, state="absent", wait=False)
@@ -386,13 +382,13 @@ def test_absent_without_wait_leaves_the_release_to_the_next_run(aws, net):  # no
     assert run(net, state="absent")["changed"] is False
 
 
-def test_check_mode_plan_for_subnets_not_created_yet(aws, net, api_calls):  # noqa: F811
+def test_check_mode_plan_for_subnets_not_created_yet(aws, net, api_calls):
     """In check mode null IDs stand for resources an earlier task of the same run would create."""
     vpc, subnets = net
     new_subnets = [{"subnet_id": None, "tags": {"Name": "nat-a"}}, {"subnet_id": None}, {"subnet_id": subnets[1]}]
 
     api_calls.reset()
-    result = run_module(module.main, args(vpc, subnets, nat_gateways=new_subnets), check_mode=True)
+    result = run_module(module, args(vpc, subnets, nat_gateways=new_subnets), check_mode=True)
     assert result["changed"] is True
     assert [n["id"] for n in result["nat_gateways"]] == [None, None, None]
     assert [n["subnet_id"] for n in result["nat_gateways"]] == [None, None, subnets[1]]
@@ -401,10 +397,10 @@ def test_check_mode_plan_for_subnets_not_created_yet(aws, net, api_calls):  # no
 
     # A VPC not created yet either: nothing is asked of AWS.
     api_calls.reset()
-    result = run_module(module.main, args(None, subnets, nat_gateways=new_subnets[:2]), check_mode=True)
+    result = run_module(module, args(None, subnets, nat_gateways=new_subnets[:2]), check_mode=True)
     assert result["changed"] is True and len(result["nat_gateways"]) == 2
     assert api_calls == []
 
-    failure = fail_module(module.main, args(vpc, subnets, nat_gateways=new_subnets))
+    failure = fail_module(module, args(vpc, subnets, nat_gateways=new_subnets))
     assert "nat_gateways[0].subnet_id is null or empty" in failure["msg"]
     assert api_calls.mutating == []

@@ -9,22 +9,18 @@ import pytest
 
 from ansible_collections.strata.platform.plugins.modules import ec2_vpc_route_tables as module
 
-from _vpc_helpers import MATCH_TAGS
-from _vpc_helpers import shared_botocore_loader  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import aws  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import api_calls  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import no_sleep  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import fail_module
-from _vpc_helpers import make_subnet
-from _vpc_helpers import make_vpc
-from _vpc_helpers import route_tables_of
-from _vpc_helpers import run_module
-from _vpc_helpers import tag_list
-from _vpc_helpers import tags_of
+from _harness import MATCH_TAGS
+from _harness import run_failing as fail_module
+from _harness import make_subnet
+from _harness import make_vpc
+from _harness import route_tables_of
+from _harness import run as run_module
+from _harness import tag_list
+from _harness import tags_of
 
 
 @pytest.fixture
-def net(aws):  # noqa: F811
+def net(aws):
     """A VPC with an internet gateway, four owned subnets and a NAT gateway."""
     vpc_id, igw_id = make_vpc(aws)
     subnets = [
@@ -58,7 +54,7 @@ def args(net, **kwargs):
 
 
 def run(net, check_mode=False, **kwargs):
-    return run_module(module.main, args(net, **kwargs), check_mode=check_mode)
+    return run_module(module, args(net, **kwargs), check_mode=check_mode)
 
 
 def by_name(ec2, vpc_id):
@@ -83,7 +79,7 @@ def main_table(ec2, vpc_id):
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):  # noqa: F811
+def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):
     api_calls.reset()
     result = run(net, check_mode=check_mode)
 
@@ -120,7 +116,7 @@ def test_create_then_idempotent(aws, net, api_calls, no_sleep, check_mode):  # n
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_route_target_is_replaced_in_place(aws, net, api_calls, no_sleep, check_mode):  # noqa: F811
+def test_route_target_is_replaced_in_place(aws, net, api_calls, no_sleep, check_mode):
     created = run(net)["route_tables"]
     changed_tables = tables(net)
     changed_tables[0]["routes"] = [{"dest": "0.0.0.0/0", "nat_gateway_id": net["nat"]}]
@@ -143,7 +139,7 @@ def test_route_target_is_replaced_in_place(aws, net, api_calls, no_sleep, check_
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_subnet_moves_between_tables(aws, net, api_calls, check_mode):  # noqa: F811
+def test_subnet_moves_between_tables(aws, net, api_calls, check_mode):
     run(net)
     subnets = net["subnets"]
     moved = tables(net)
@@ -166,7 +162,7 @@ def test_subnet_moves_between_tables(aws, net, api_calls, check_mode):  # noqa: 
     assert run(net, route_tables=moved)["changed"] is False
 
 
-def test_subnet_of_a_foreign_table_is_moved_and_the_table_left_alone(aws, net, api_calls):  # noqa: F811
+def test_subnet_of_a_foreign_table_is_moved_and_the_table_left_alone(aws, net, api_calls):
     foreign = aws.create_route_table(
         VpcId=net["vpc"], TagSpecifications=[{"ResourceType": "route-table", "Tags": tag_list({"Name": "public"})}]
     )["RouteTable"]["RouteTableId"]
@@ -187,7 +183,7 @@ def test_subnet_of_a_foreign_table_is_moved_and_the_table_left_alone(aws, net, a
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_purge_routes_and_subnets(aws, net, api_calls, check_mode):  # noqa: F811
+def test_purge_routes_and_subnets(aws, net, api_calls, check_mode):
     created = run(net)["route_tables"]
     public = created[0]["id"]
     aws.create_route(RouteTableId=public, DestinationCidrBlock="192.168.0.0/16", GatewayId=net["igw"])
@@ -212,7 +208,7 @@ def test_purge_routes_and_subnets(aws, net, api_calls, check_mode):  # noqa: F81
     assert run(net, route_tables=trimmed)["changed"] is False
 
 
-def test_without_purge_extra_routes_and_subnets_are_kept(aws, net):  # noqa: F811
+def test_without_purge_extra_routes_and_subnets_are_kept(aws, net):
     created = run(net)["route_tables"]
     aws.create_route(RouteTableId=created[0]["id"], DestinationCidrBlock="192.168.0.0/16", GatewayId=net["igw"])
     trimmed = tables(net)
@@ -227,7 +223,7 @@ def test_without_purge_extra_routes_and_subnets_are_kept(aws, net):  # noqa: F81
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_tags_change_in_place(aws, net, api_calls, check_mode):  # noqa: F811
+def test_tags_change_in_place(aws, net, api_calls, check_mode):
     created = run(net)["route_tables"]
     api_calls.reset()
     result = run(net, check_mode=check_mode, tags={"project": "fsm", "cost-centre": "42"})
@@ -242,7 +238,7 @@ def test_tags_change_in_place(aws, net, api_calls, check_mode):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_purge_route_tables(aws, net, api_calls, check_mode):  # noqa: F811
+def test_purge_route_tables(aws, net, api_calls, check_mode):
     created = run(net)["route_tables"]
     only_public = tables(net)[:1]
     only_public[0]["subnets"] = net["subnets"][:3]  # takes one subnet of the table being deleted
@@ -265,7 +261,7 @@ def test_purge_route_tables(aws, net, api_calls, check_mode):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_absent(aws, net, api_calls, check_mode):  # noqa: F811
+def test_absent(aws, net, api_calls, check_mode):
     created = run(net)["route_tables"]
     main_id = main_table(aws, net["vpc"])["RouteTableId"]
     # The main route table carrying the match_tags is still never deleted; a foreign table is left alone.
@@ -290,19 +286,19 @@ def test_absent(aws, net, api_calls, check_mode):  # noqa: F811
     assert again["changed"] is False and again["deleted"] == []
 
 
-def test_absent_with_missing_vpc_is_a_no_op(aws):  # noqa: F811
-    result = run_module(module.main, {"vpc_id": "vpc-0123456789abcdef0", "match_tags": MATCH_TAGS, "state": "absent"})
+def test_absent_with_missing_vpc_is_a_no_op(aws):
+    result = run_module(module, {"vpc_id": "vpc-0123456789abcdef0", "match_tags": MATCH_TAGS, "state": "absent"})
     assert result["changed"] is False
 
 
-def test_two_owned_tables_with_the_same_name_fail(aws, net, api_calls):  # noqa: F811
+def test_two_owned_tables_with_the_same_name_fail(aws, net, api_calls):
     for dummy in range(2):  # pylint: disable=unused-variable
         aws.create_route_table(
             VpcId=net["vpc"],
             TagSpecifications=[{"ResourceType": "route-table", "Tags": tag_list(dict(MATCH_TAGS, Name="public"))}],
         )
     api_calls.reset()
-    failure = fail_module(module.main, args(net))
+    failure = fail_module(module, args(net))
     assert "Name=public" in failure["msg"] and "delete the extra ones" in failure["msg"]
     assert api_calls.mutating == []
 
@@ -358,19 +354,19 @@ def _bad(net, aws):
     ],
 )
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_bad_input_fails_before_any_change(aws, net, api_calls, case, check_mode):  # noqa: F811
+def test_bad_input_fails_before_any_change(aws, net, api_calls, case, check_mode):
     route_tables, expected = _bad(net, aws)[case]
     api_calls.reset()
-    failure = fail_module(module.main, args(net, route_tables=route_tables), check_mode=check_mode)
+    failure = fail_module(module, args(net, route_tables=route_tables), check_mode=check_mode)
     assert expected in failure["msg"]
     assert api_calls.mutating == []
     assert len(route_tables_of(aws, net["vpc"])) == 1
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_missing_vpc_fails(aws, api_calls, check_mode):  # noqa: F811
+def test_missing_vpc_fails(aws, api_calls, check_mode):
     failure = fail_module(
-        module.main,
+        module,
         {"vpc_id": "vpc-0123456789abcdef0", "match_tags": MATCH_TAGS, "route_tables": [{"name": "public"}]},
         check_mode=check_mode,
     )
@@ -378,7 +374,7 @@ def test_missing_vpc_fails(aws, api_calls, check_mode):  # noqa: F811
     assert api_calls.mutating == []
 
 
-def test_check_mode_plan_with_resources_not_created_yet(aws, net, api_calls):  # noqa: F811
+def test_check_mode_plan_with_resources_not_created_yet(aws, net, api_calls):
     """In check mode null IDs stand for resources an earlier task of the same run would create."""
     created = run(net)["route_tables"]
     planned = [
@@ -397,10 +393,10 @@ def test_check_mode_plan_with_resources_not_created_yet(aws, net, api_calls):  #
 
     # A VPC not created yet either: nothing is asked of AWS.
     api_calls.reset()
-    result = run_module(module.main, args(net, vpc_id=None, route_tables=planned), check_mode=True)
+    result = run_module(module, args(net, vpc_id=None, route_tables=planned), check_mode=True)
     assert [t["id"] for t in result["route_tables"]] == [None, None]
     assert api_calls == []
 
-    failure = fail_module(module.main, args(net, route_tables=planned))
+    failure = fail_module(module, args(net, route_tables=planned))
     assert "routes[0] target is null or empty" in failure["msg"]
     assert api_calls.mutating == []

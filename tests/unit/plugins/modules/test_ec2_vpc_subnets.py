@@ -11,17 +11,13 @@ import pytest
 
 from ansible_collections.strata.platform.plugins.modules import ec2_vpc_subnets as module
 
-from _vpc_helpers import MATCH_TAGS
-from _vpc_helpers import shared_botocore_loader  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import aws  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import api_calls  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import no_sleep  # noqa: F401  pylint: disable=unused-import
-from _vpc_helpers import fail_module
-from _vpc_helpers import make_subnet
-from _vpc_helpers import make_vpc
-from _vpc_helpers import run_module
-from _vpc_helpers import subnets_of
-from _vpc_helpers import tags_of
+from _harness import MATCH_TAGS
+from _harness import run_failing as fail_module
+from _harness import make_subnet
+from _harness import make_vpc
+from _harness import run as run_module
+from _harness import subnets_of
+from _harness import tags_of
 
 PLAN = [
     {"cidr": "10.20.0.0/24", "az": "us-east-1a", "map_public_ip_on_launch": True, "tags": {"Name": "pub-a"}},
@@ -37,16 +33,16 @@ def args(vpc, **kwargs):
 
 
 def run(vpc, check_mode=False, **kwargs):
-    return run_module(module.main, args(vpc, **kwargs), check_mode=check_mode)
+    return run_module(module, args(vpc, **kwargs), check_mode=check_mode)
 
 
 @pytest.fixture
-def vpc(aws):  # noqa: F811
+def vpc(aws):
     return make_vpc(aws)[0]
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_create_then_idempotent(aws, vpc, api_calls, no_sleep, check_mode):  # noqa: F811
+def test_create_then_idempotent(aws, vpc, api_calls, no_sleep, check_mode):
     api_calls.reset()
     result = run(vpc, check_mode=check_mode)
 
@@ -89,7 +85,7 @@ def test_create_then_idempotent(aws, vpc, api_calls, no_sleep, check_mode):  # n
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_changes_in_place(aws, vpc, api_calls, check_mode):  # noqa: F811
+def test_changes_in_place(aws, vpc, api_calls, check_mode):
     created = run(vpc)["subnets"]
     changed_plan = [
         dict(PLAN[0], map_public_ip_on_launch=False, tags={"Name": "pub-a", "tier": "public"}),
@@ -124,17 +120,17 @@ def test_changes_in_place(aws, vpc, api_calls, check_mode):  # noqa: F811
     assert run(vpc, subnets=changed_plan, tags={"project": "fsm", "cost-centre": "42"})["changed"] is False
 
 
-def test_tags_unmanaged_when_not_given(aws, vpc):  # noqa: F811
+def test_tags_unmanaged_when_not_given(aws, vpc):
     created = run(vpc)["subnets"]
     aws.create_tags(Resources=[created[0]["id"]], Tags=[{"Key": "stray", "Value": "x"}])
     plan = [{k: v for k, v in item.items() if k != "tags"} for item in PLAN]
-    result = run_module(module.main, {"vpc_id": vpc, "match_tags": MATCH_TAGS, "subnets": plan})
+    result = run_module(module, {"vpc_id": vpc, "match_tags": MATCH_TAGS, "subnets": plan})
     assert result["changed"] is False
     assert result["subnets"][0]["tags"]["stray"] == "x"
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_purge_subnets(aws, vpc, api_calls, check_mode):  # noqa: F811
+def test_purge_subnets(aws, vpc, api_calls, check_mode):
     created = run(vpc)["subnets"]
     foreign = make_subnet(aws, vpc, "10.20.200.0/24", tags={"owner": "someone-else"})
 
@@ -156,7 +152,7 @@ def test_purge_subnets(aws, vpc, api_calls, check_mode):  # noqa: F811
     assert again["changed"] is False and again["deleted"] == []
 
 
-def test_unlisted_subnets_kept_without_purge(aws, vpc):  # noqa: F811
+def test_unlisted_subnets_kept_without_purge(aws, vpc):
     run(vpc)
     result = run(vpc, subnets=PLAN[:1])
     assert result["changed"] is False
@@ -164,7 +160,7 @@ def test_unlisted_subnets_kept_without_purge(aws, vpc):  # noqa: F811
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_absent(aws, vpc, api_calls, check_mode):  # noqa: F811
+def test_absent(aws, vpc, api_calls, check_mode):
     created = run(vpc)["subnets"]
     foreign = make_subnet(aws, vpc, "10.20.200.0/24", tags={"Name": "theirs", "owner": "strata.platform"})
 
@@ -186,15 +182,15 @@ def test_absent(aws, vpc, api_calls, check_mode):  # noqa: F811
     assert again["changed"] is False and again["deleted"] == []
 
 
-def test_absent_with_missing_vpc_is_a_no_op(aws):  # noqa: F811
+def test_absent_with_missing_vpc_is_a_no_op(aws):
     result = run("vpc-0123456789abcdef0", state="absent")
     assert result["changed"] is False
 
 
-def test_foreign_subnet_with_listed_cidr_fails(aws, vpc, api_calls):  # noqa: F811
+def test_foreign_subnet_with_listed_cidr_fails(aws, vpc, api_calls):
     foreign = make_subnet(aws, vpc, "10.20.10.0/24", tags={"Name": "theirs"})
     api_calls.reset()
-    failure = fail_module(module.main, args(vpc))
+    failure = fail_module(module, args(vpc))
     assert foreign in failure["msg"] and "10.20.10.0/24" in failure["msg"]
     assert "match_tags" in failure["msg"]
     assert api_calls.mutating == []
@@ -202,11 +198,11 @@ def test_foreign_subnet_with_listed_cidr_fails(aws, vpc, api_calls):  # noqa: F8
     assert tags_of(subnets_of(aws, vpc)["10.20.10.0/24"]) == {"Name": "theirs"}
 
 
-def test_other_az_fails(aws, vpc, api_calls):  # noqa: F811
+def test_other_az_fails(aws, vpc, api_calls):
     run(vpc)
     moved = [dict(PLAN[0]), dict(PLAN[1], az="us-east-1c"), dict(PLAN[2])]
     api_calls.reset()
-    failure = fail_module(module.main, args(vpc, subnets=moved))
+    failure = fail_module(module, args(vpc, subnets=moved))
     assert "10.20.10.0/24" in failure["msg"] and "us-east-1a" in failure["msg"] and "delete it first" in failure["msg"]
     assert api_calls.mutating == []
 
@@ -227,23 +223,23 @@ def test_other_az_fails(aws, vpc, api_calls):  # noqa: F811
     ],
 )
 @pytest.mark.parametrize("check_mode", [True, False])
-def test_bad_input_fails_before_any_change(aws, vpc, api_calls, override, expected, check_mode):  # noqa: F811
+def test_bad_input_fails_before_any_change(aws, vpc, api_calls, override, expected, check_mode):
     api_calls.reset()
-    failure = fail_module(module.main, args(vpc, **override), check_mode=check_mode)
+    failure = fail_module(module, args(vpc, **override), check_mode=check_mode)
     assert expected in failure["msg"]
     assert api_calls.mutating == []
     assert subnets_of(aws, vpc) == {}
 
 
-def test_overlap_with_existing_subnet_fails(aws, vpc, api_calls):  # noqa: F811
+def test_overlap_with_existing_subnet_fails(aws, vpc, api_calls):
     other = make_subnet(aws, vpc, "10.20.0.0/23", tags=MATCH_TAGS)
     api_calls.reset()
-    failure = fail_module(module.main, args(vpc, subnets=[{"cidr": "10.20.1.0/24", "az": "us-east-1a"}]))
+    failure = fail_module(module, args(vpc, subnets=[{"cidr": "10.20.1.0/24", "az": "us-east-1a"}]))
     assert other in failure["msg"] and "overlaps" in failure["msg"]
     assert api_calls.mutating == []
 
 
-def test_aws_error_names_the_resource(aws, vpc, monkeypatch):  # noqa: F811
+def test_aws_error_names_the_resource(aws, vpc, monkeypatch):
     created = run(vpc)["subnets"]
     # AWS refuses to delete a subnet that still holds network interfaces (moto does not check: simulate it).
     original = botocore.client.BaseClient._make_api_call
@@ -255,19 +251,19 @@ def test_aws_error_names_the_resource(aws, vpc, monkeypatch):  # noqa: F811
         return original(self, operation_name, api_params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse_delete)
-    failure = fail_module(module.main, args(vpc, state="absent"))
+    failure = fail_module(module, args(vpc, state="absent"))
     assert failure["msg"].startswith(f"Failed to delete subnet {created[1]['id']}: ")
     assert "DependencyViolation" in failure["msg"]
     assert failure["error"]["code"] == "DependencyViolation"
 
 
-def test_check_mode_plan_for_a_vpc_not_created_yet(aws, api_calls):  # noqa: F811
+def test_check_mode_plan_for_a_vpc_not_created_yet(aws, api_calls):
     """In check mode a null vpc_id is the VPC an earlier task would create: everything is predicted as new."""
-    result = run_module(module.main, args(None), check_mode=True)
+    result = run_module(module, args(None), check_mode=True)
     assert result["changed"] is True
     assert [s["id"] for s in result["subnets"]] == [None, None, None]
     assert api_calls == ["DescribeAvailabilityZones"]  # the zones are still checked
 
-    failure = fail_module(module.main, args(None))
+    failure = fail_module(module, args(None))
     assert "vpc_id is null or empty" in failure["msg"] and "only accepted in check mode" in failure["msg"]
     assert api_calls.mutating == []

@@ -3,22 +3,16 @@
 # Copyright: strata.platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Helpers shared by the tests of ec2_vpc_subnets, ec2_vpc_nat_gateways and ec2_vpc_route_tables.
+"""Harness shared by the module unit tests (fixtures in conftest.py; import this module by its own name).
 
 The modules run in-process, the way Ansible drives them (module args patched, exit_json/fail_json
-raising), against moto's in-process ``mock_aws``; no network.
+raising, see the ``capture_exits`` fixture), against moto's in-process ``mock_aws``; no network.
 """
 
-import time
 from unittest import mock
 
-import boto3
-import botocore.client
-import botocore.loaders
-import botocore.session
 import pytest
 from ansible.module_utils import basic
-from moto import mock_aws
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -69,26 +63,22 @@ def _fail_json(self, msg=None, **kwargs):
     raise ModuleFail(kwargs)
 
 
-def run_module(main, args, check_mode=False, diff=True):
-    """Run a module's main() with ``args``; return its result, raise ModuleFail on failure."""
-    args = dict(args)
-    args["_ansible_check_mode"] = check_mode
-    args["_ansible_diff"] = diff
-    with patch_module_args(args):
-        with mock.patch.object(basic.AnsibleModule, "exit_json", _exit_json):
-            with mock.patch.object(basic.AnsibleModule, "fail_json", _fail_json):
-                try:
-                    main()
-                except ModuleExit as e:
-                    return e.result
-    raise AssertionError("the module neither exited nor failed")
+def _run(module, args, check_mode, diff, outcome):
+    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(module_args):
+        with pytest.raises(outcome) as exc:
+            module.main()
+    return exc.value.result
 
 
-def fail_module(main, args, check_mode=False):
-    """Run a module that must fail; return the failure result."""
-    with pytest.raises(ModuleFail) as excinfo:
-        run_module(main, args, check_mode=check_mode)
-    return excinfo.value.result
+def run(module, args, check_mode=False, diff=True):
+    """Run ``module.main()`` with Ansible's module args ``args``; return the exit_json result."""
+    return _run(module, args, check_mode, diff, ModuleExit)
+
+
+def run_failing(module, args, check_mode=False, diff=True):
+    """Run ``module.main()``, which must fail; return the fail_json result."""
+    return _run(module, args, check_mode, diff, ModuleFail)
 
 
 class ApiCalls(list):
@@ -100,56 +90,6 @@ class ApiCalls(list):
     @property
     def mutating(self):
         return [name for name in self if name.startswith(MUTATING_PREFIXES)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_botocore_loader():
-    """Every module run creates a boto3 client, re-reading the EC2 model (~0.35 s); share one loader."""
-    loader = botocore.loaders.create_loader()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
-        yield
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    """moto in-process, dummy credentials, no endpoint override (the test cloud's variables are removed)."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_URL", "EC2_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    # The default AMI catalogue is not used here and costs ~0.5 s per test to load.
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    with mock_aws():
-        yield boto3.client("ec2", region_name=REGION)
-
-
-@pytest.fixture
-def api_calls(aws):
-    calls = ApiCalls()
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", recording):
-        yield calls
-
-
-@pytest.fixture
-def no_sleep(monkeypatch):
-    """Fail on any sleep: the modules must not sleep (moto answers waiters on their first poll)."""
-    slept = []
-
-    def fake_sleep(seconds):
-        slept.append(seconds)
-        raise AssertionError(f"time.sleep({seconds}) called")
-
-    monkeypatch.setattr(time, "sleep", fake_sleep)
-    return slept
 
 
 def tag_list(tags):
