@@ -1,6 +1,11 @@
 """The network layer on AWS, end to end: plan, converge, re-run, change, tear down."""
 
 
+import glob
+import os
+import subprocess
+import sys
+
 import pytest
 
 from ansible_collections.strata.platform.plugins.plugin_utils.cidr import subnet_plan
@@ -8,6 +13,8 @@ from ansible_collections.strata.platform.plugins.plugin_utils.cidr import subnet
 from aws_helpers import owned, tags
 
 pytestmark = pytest.mark.integration
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TIER_TAG = {"public": "public", "app": "private-app", "data": "private-data"}
 DEV = "dev-aws-us-east-1"
@@ -221,13 +228,6 @@ def test_bad_inventory_fails_before_any_call(run_playbook, problem, variable):
 
 def test_built_collection_runs_by_fqcn(run_playbook, tmp_path):
     """ansible-galaxy collection build, install from the tarball, run strata.platform.site from there."""
-    import glob
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
     galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
     subprocess.run([galaxy, "collection", "build", "--output-path", str(tmp_path), ROOT],
                    check=True, capture_output=True, text=True)
