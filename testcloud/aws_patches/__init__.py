@@ -8,7 +8,13 @@ Checked and left alone (moto 5.2.5 already behaves like AWS for what the roles u
 CreateNatGateway / DescribeNatGateways by subnet, VPC and state; CreateFlowLogs to a CloudWatch Logs
 group by ``LogGroupName`` with a role ARN (including ``FlowLogAlreadyExists`` for a duplicate);
 revoking the default security group's egress rule by permission or by rule id, and
-``InvalidPermission.NotFound`` when revoking it again.
+``InvalidPermission.NotFound`` when revoking it again. For the iam and encryption layers (amazon.aws
+``iam_role``, ``iam_role_info``, ``iam_managed_policy``, ``kms_key``, ``kms_key_info``,
+``aws_caller_info``, ``ec2_security_group_info``: check mode, create, re-run, change, absent, absent
+again): roles with a path, trust policy, tags and AWS-managed policy ARNs (including ``service-role/``
+ones), customer managed policies with tags and more than five versions, DeleteRole's
+``DeleteConflict`` while policies are attached, KMS aliases, key policies, rotation, tags and
+descriptions by key ARN, and cancelling a scheduled deletion.
 """
 
 import importlib
@@ -23,6 +29,7 @@ PATCH_MODULES = (
     "ec2_flow_log_group_name",
     "ec2_default_security_group_self_ingress",
     "ec2_default_security_group_undeletable",
+    "kms_key_arn_as_key_id",
 )
 
 
