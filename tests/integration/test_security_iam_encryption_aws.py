@@ -1,0 +1,174 @@
+"""security_groups, iam and encryption on AWS, end to end, on top of the network layer."""
+
+import json
+
+import pytest
+
+from aws_helpers import owned, tags
+
+pytestmark = pytest.mark.integration
+
+DEV = "dev-aws-us-east-1"
+ROLE_SERVICES = {"eks-cluster": "eks.amazonaws.com", "eks-nodes": "ec2.amazonaws.com",
+                 "rds-monitoring": "monitoring.rds.amazonaws.com", "backup": "backup.amazonaws.com",
+                 "s3-replication": "s3.amazonaws.com"}
+
+
+def groups_by_purpose(ec2, environment):
+    groups = owned(ec2, "describe_security_groups", "SecurityGroups",
+                   **{"tag:environment": environment, "tag:layer": "security_groups"})
+    return {tags(g)["purpose"]: g for g in groups}
+
+
+def ingress(group, names):
+    """Compact ingress rules: (proto, from, to, source) with group ids shown by purpose."""
+    out = set()
+    for perm in group["IpPermissions"]:
+        key = (perm["IpProtocol"], perm.get("FromPort"), perm.get("ToPort"))
+        out.update(key + (r["CidrIp"],) for r in perm.get("IpRanges", []))
+        out.update(key + (names[p["GroupId"]],) for p in perm.get("UserIdGroupPairs", []))
+    return out
+
+
+def assert_security_groups(ec2, environment, kafka_plaintext):
+    groups = groups_by_purpose(ec2, environment)
+    assert sorted(groups) == ["alb", "eks-cluster", "eks-nodes", "kafka", "rds", "redis"]
+    names = {g["GroupId"]: p for p, g in groups.items()}
+    assert ingress(groups["alb"], names) == {("tcp", 443, 443, "0.0.0.0/0"), ("tcp", 80, 80, "0.0.0.0/0")}
+    assert ingress(groups["rds"], names) == {("tcp", 5432, 5432, "eks-nodes")}
+    assert ingress(groups["redis"], names) == {("tcp", 6379, 6379, "eks-nodes")}
+    kafka = {("tcp", 9094, 9094, "eks-nodes")} | ({("tcp", 9092, 9092, "eks-nodes")} if kafka_plaintext else set())
+    assert ingress(groups["kafka"], names) == kafka
+    assert ("tcp", 443, 443, "eks-nodes") in ingress(groups["eks-cluster"], names)
+    assert ("-1", None, None, "eks-nodes") in ingress(groups["eks-nodes"], names)
+    for purpose in ("rds", "redis", "kafka"):
+        assert not any(p.get("IpRanges") for p in groups[purpose]["IpPermissions"]), purpose
+    return groups
+
+
+def assert_iam(iam, environment, region):
+    roles = {r["RoleName"]: r for r in iam.list_roles(PathPrefix="/strata/")["Roles"]}
+    for key, service in ROLE_SERVICES.items():
+        role = roles[f"fsm-{environment}-{region}-{key}"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        assert [s["Principal"] for s in trust["Statement"]] == [{"Service": service}]
+    attached = iam.list_attached_role_policies(RoleName=f"fsm-{environment}-{region}-eks-nodes")["AttachedPolicies"]
+    assert sorted(p["PolicyName"] for p in attached) == [
+        "AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
+    replication = iam.list_attached_role_policies(RoleName=f"fsm-{environment}-{region}-s3-replication")
+    assert [p["PolicyName"] for p in replication["AttachedPolicies"]] == [f"fsm-{environment}-{region}-s3-replication"]
+    policies = iam.list_policies(Scope="Local", PathPrefix="/strata/")["Policies"]
+    assert {p["PolicyName"] for p in policies} >= {f"fsm-{environment}-{region}-s3-access",
+                                                  f"fsm-{environment}-{region}-s3-replication"}
+
+
+def assert_keys(kms, environment, region):
+    aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"] if "TargetKeyId" in a}
+    for purpose in ("data", "backup", "logs"):
+        key_id = aliases[f"alias/fsm-{environment}-{purpose}"]["TargetKeyId"]
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+        assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+        policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        sids = {s["Sid"] for s in policy["Statement"]}
+        assert "EnableAccountAdministration" in sids
+        if purpose == "backup":
+            roles = next(s for s in policy["Statement"] if s["Sid"] == "AllowServiceRoles")["Principal"]["AWS"]
+            assert roles == [f"arn:aws:iam::123456789012:role/strata/fsm-{environment}-{region}-backup"]
+            via = next(s for s in policy["Statement"] if s["Sid"] == "AllowUseThroughServices")
+            assert via["Condition"]["StringEquals"]["kms:ViaService"] == [f"backup.{region}.amazonaws.com"]
+    return aliases
+
+
+def test_dev_security_iam_encryption(run_playbook, aws):
+    ec2, iam, kms = aws("ec2"), aws("iam"), aws("kms")
+
+    plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    assert plan.rc == 0, str(plan)
+    assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
+    sg_plan = plan.task_results("Ensure the security groups and their rules")
+    assert sg_plan and sg_plan[0][1]["changed"] is True
+
+    first = run_playbook("strata.platform.site", "dev")
+    assert first.rc == 0, str(first)
+    assert_security_groups(ec2, "dev", kafka_plaintext=True)
+    assert_iam(iam, "dev", "us-east-1")
+    assert_keys(kms, "dev", "us-east-1")
+
+    again = run_playbook("strata.platform.site", "dev")
+    assert again.rc == 0 and again.changed() == 0, str(again)
+    assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
+
+    down = run_playbook("strata.platform.teardown", "dev")
+    assert down.rc == 0, str(down)
+    assert groups_by_purpose(ec2, "dev") == {}
+    assert iam.list_roles(PathPrefix="/strata/")["Roles"] == []
+    assert iam.list_policies(Scope="Local", PathPrefix="/strata/")["Policies"] == []
+    for alias in ("data", "backup", "logs"):
+        key = kms.describe_key(KeyId=f"alias/fsm-dev-{alias}")["KeyMetadata"]
+        assert key["KeyState"] == "PendingDeletion", "keys are scheduled for deletion, never deleted at once"
+    again_down = run_playbook("strata.platform.teardown", "dev")
+    assert again_down.rc == 0 and again_down.changed() == 0, str(again_down)
+
+    # Converging again cancels the scheduled deletions.
+    back = run_playbook("strata.platform.site", "dev")
+    assert back.rc == 0, str(back)
+    assert_keys(kms, "dev", "us-east-1")
+
+
+def test_rule_changes_are_planned_then_applied_in_place(run_playbook, aws):
+    ec2 = aws("ec2")
+    assert run_playbook("strata.platform.site", "dev").rc == 0
+    ids = {p: g["GroupId"] for p, g in groups_by_purpose(ec2, "dev").items()}
+
+    change = {"security_groups_kafka_plaintext": False, "security_groups_bastion": True,
+              "security_groups_bastion_cidrs": ["198.51.100.0/24"]}
+    plan = run_playbook("strata.platform.security_groups", "dev", args=["--check", "--diff"], extra_vars=change)
+    assert plan.rc == 0 and plan.requests["mutating"] == 0, str(plan)
+    diff = json.dumps([r.get("diff") for _h, r in plan.task_results("Ensure the security groups")])
+    assert "9092" in diff and "198.51.100.0/24" in diff
+
+    applied = run_playbook("strata.platform.security_groups", "dev", extra_vars=change)
+    assert applied.rc == 0, str(applied)
+    groups = groups_by_purpose(ec2, "dev")
+    names = {g["GroupId"]: p for p, g in groups.items()}
+    assert ingress(groups["kafka"], names) == {("tcp", 9094, 9094, "eks-nodes")}
+    assert ingress(groups["bastion"], names) == {("tcp", 22, 22, "198.51.100.0/24")}
+    assert {p: groups[p]["GroupId"] for p in ids} == ids, "groups are changed in place, never replaced"
+    assert run_playbook("strata.platform.security_groups", "dev", extra_vars=change).changed() == 0
+
+    # Turning the bastion off again removes its group.
+    assert run_playbook("strata.platform.security_groups", "dev").rc == 0
+    assert "bastion" not in groups_by_purpose(ec2, "dev")
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ({"security_groups_extra": {"rds": {"rules": [{"ports": 5432, "cidr_ip": "0.0.0.0/0"}]}}},
+     "security group rds, rule 1 allows 0.0.0.0/0"),
+    ({"security_groups_extra": {"redis": {"rules": [{"ports": "6379-99999", "group": "eks-nodes"}]}}},
+     "out of range"),
+    ({"security_groups_extra": {"kafka": {"rules": [{"ports": 9094, "group": "eks-workers"}]}}},
+     "unknown group eks-workers"),
+    ({"iam_custom_policies": {"admin": {"document": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::x"}]}}}},
+     'policy admin, statement 1 allows "Action": "*"'),
+    ({"encryption_deletion_window_days": 3}, "encryption_deletion_window_days=3"),
+])
+def test_bad_layer_input_fails_before_any_call(run_playbook, bad, fragment):
+    run = run_playbook("strata.platform.site", "dev", extra_vars=bad)
+    assert run.rc != 0
+    assert run.requests["total"] == 0, run.requests
+    assert fragment in str(run) and DEV in str(run)
+
+
+def test_uat_layers_refuse_removal_without_confirmation(run_playbook, aws):
+    assert run_playbook("strata.platform.site", "uat").rc == 0
+    for layer, var in (("encryption", "encryption_state"), ("iam", "iam_state"),
+                       ("security_groups", "security_groups_state")):
+        refused = run_playbook(f"strata.platform.{layer}", "uat", extra_vars={var: "absent"})
+        assert refused.rc != 0 and "platform_confirm_teardown=uat" in refused.output
+        assert refused.requests["mutating"] == 0
+    assert_keys(aws("kms", "eu-west-1"), "uat", "eu-west-1")
+    down = run_playbook("strata.platform.teardown", "uat", extra_vars={"platform_confirm_teardown": "uat"})
+    assert down.rc == 0, str(down)
+    assert aws("iam").list_roles(PathPrefix="/strata/")["Roles"] == []
