@@ -37,6 +37,18 @@ MUTATING_PREFIXES = (
     "Associate",
     "Disassociate",
     "Replace",
+    "Authorize",
+    "Revoke",
+    "Update",
+    "Attach",
+    "Detach",
+    "Put",
+    "Enable",
+    "Disable",
+    "Schedule",
+    "Cancel",
+    "Tag",
+    "Untag",
 )
 
 

@@ -20,7 +20,6 @@ from _harness import tag_list
 from _harness import tags_of
 
 # The harness's list of mutating prefixes, plus the security group rule calls.
-SG_MUTATING = MUTATING_PREFIXES + ("Authorize", "Revoke", "Update")
 
 ALLOW_ALL_EGRESS = {"proto": "all", "from_port": None, "to_port": None, "cidr_ip": "0.0.0.0/0", "description": None}
 
@@ -55,7 +54,7 @@ SET = [
 
 
 def mutating(api_calls):
-    return [name for name in api_calls if name.startswith(SG_MUTATING)]
+    return [name for name in api_calls if name.startswith(MUTATING_PREFIXES)]
 
 
 def args(vpc, **kwargs):
