@@ -1,6 +1,7 @@
 """Molecule scenarios end to end: `molecule test -s <scenario>` from the repository root.
 
-Each scenario starts and stops its own local AWS test cloud (create.yml / destroy.yml), so the test
+Every scenario under molecule/ (except molecule/shared/, the create/destroy playbooks and test cloud
+variables they share) runs once. Each starts and stops its own local AWS test cloud, so the test
 needs nothing but the project's .venv. A failing step - an idempotence step that reports a change
 included - makes molecule exit non-zero, and the test shows molecule's output.
 """
@@ -18,8 +19,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
-SCENARIOS = ["network"]
-TIMEOUT = 600  # seconds; a healthy run of the network scenario takes well under two minutes
+MOLECULE_DIR = os.path.join(ROOT, "molecule")
+# Every scenario directory with a molecule.yml; molecule/shared/ holds the playbooks they share.
+SCENARIOS = sorted(
+    name for name in os.listdir(MOLECULE_DIR)
+    if name != "shared" and os.path.isfile(os.path.join(MOLECULE_DIR, name, "molecule.yml"))
+)
+TIMEOUT = 600  # seconds; a healthy run of a scenario takes well under two minutes
 OUTPUT_TAIL = 12000  # characters of molecule's output in the failure message (all of it is printed)
 
 # Variables that would send the AWS clients elsewhere or make them refuse the test cloud's keys
