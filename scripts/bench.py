@@ -6,6 +6,9 @@ For each side: wall time and requests served (read / mutating) of a first run an
 
     make bench                      # prints the table, writes build/bench.json
     make bench ARGS="--rounds 3"    # median of three rounds per figure
+
+It also measures the layers that stand on the network (security_groups, iam, encryption) on the same
+target: first run and no-op re-run of each layer's playbook.
 """
 
 import argparse
@@ -60,6 +63,8 @@ def median_of(samples):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--layers", default="security_groups,iam,encryption",
+                        help="comma-separated layers measured after the network ('' for none)")
     parser.add_argument("--output", default=os.path.join(ROOT, "build", "bench.json"))
     args = parser.parse_args()
     if not os.path.exists(NAIVE):
@@ -88,8 +93,23 @@ def main():
                 reruns.append(timed_run(cloud, cmd, env))
             results[name] = {"first_run": median_of(firsts), "no_op_rerun": median_of(reruns)}
 
+        layers = {}
+        for layer in filter(None, args.layers.split(",")):
+            cmd = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, f"strata.platform.{layer}"]
+            firsts, reruns = [], []
+            for _round in range(args.rounds):
+                cloud.reset()
+                timed_run(cloud, sides["network role"], env)
+                firsts.append(timed_run(cloud, cmd, env))
+                reruns.append(timed_run(cloud, cmd, env))
+            layers[layer] = {"first_run": median_of(firsts), "no_op_rerun": median_of(reruns)}
+
     print(f"{'':16} {'first run':>28} {'no-op re-run':>28}")
     for name, r in results.items():
+        f, n = r["first_run"], r["no_op_rerun"]
+        print(f"{name:16} {f['wall_s']:>7.1f} s {f['requests']:>4} req ({f['mutating']:>3} mut) "
+              f"{n['wall_s']:>7.1f} s {n['requests']:>4} req ({n['mutating']:>3} mut)")
+    for name, r in layers.items():
         f, n = r["first_run"], r["no_op_rerun"]
         print(f"{name:16} {f['wall_s']:>7.1f} s {f['requests']:>4} req ({f['mutating']:>3} mut) "
               f"{n['wall_s']:>7.1f} s {n['requests']:>4} req ({n['mutating']:>3} mut)")
@@ -98,7 +118,7 @@ def main():
     print(f"no-op re-run, role / naive: wall {ratio['wall']:.2f}, requests {ratio['requests']:.2f} (target <= 0.50)")
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as handle:
-        json.dump({"rounds": args.rounds, "results": results, "no_op_ratio": ratio}, handle, indent=2)
+        json.dump({"rounds": args.rounds, "results": results, "layers": layers, "no_op_ratio": ratio}, handle, indent=2)
     return 0 if ratio["wall"] <= 0.5 and ratio["requests"] <= 0.5 else 1
 
 

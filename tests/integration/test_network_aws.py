@@ -204,7 +204,7 @@ def test_teardown_leaves_foreign_resources_alone(run_playbook, aws):
     ec2 = aws("ec2", "us-east-1")
     foreign = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
     foreign_subnet = ec2.create_subnet(VpcId=foreign, CidrBlock="10.99.1.0/24")["Subnet"]["SubnetId"]
-    assert run_playbook("strata.platform.site", "dev").rc == 0
+    assert run_playbook("strata.platform.network", "dev").rc == 0
     ours = vpc_of(ec2, "dev", "us-east-1")["VpcId"]
     down = run_playbook("strata.platform.teardown", "dev")
     assert down.rc == 0, str(down)
@@ -242,6 +242,6 @@ def test_built_collection_runs_by_fqcn(run_playbook, tmp_path):
     assert (content / "playbooks" / "site.yml").is_file()
     assert not (content / "testcloud").exists() and not (content / ".venv").exists()
 
-    run = run_playbook("strata.platform.site", "dev", env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
+    run = run_playbook("strata.platform.network", "dev", env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
     assert run.rc == 0, str(run)
     assert run.changed() > 0
