@@ -13,9 +13,10 @@ version_added: "0.1.0"
 short_description: List what is wrong with custom IAM policies, before any API call
 description:
   - Takes a mapping of policy name -> C({document, allow_wildcards}) and returns one sentence per problem.
-  - Rejects a document without C(Version 2012-10-17) or statements, statements without Effect, Action or
-    Resource, and any Allow statement with C("Action": "*") or C("Resource": "*") unless the policy is
-    explicitly marked C(allow_wildcards: true).
+  - >-
+    Rejects a document without C(Version 2012-10-17) or statements, statements without Effect, Action or
+    Resource, and any Allow statement whose C(Action) or C(Resource) is C(*) unless the policy is
+    explicitly marked with C(allow_wildcards=true).
 positional: _input
 options:
   _input:

@@ -59,8 +59,8 @@ def assert_iam(iam, environment, region):
     replication = iam.list_attached_role_policies(RoleName=f"fsm-{environment}-{region}-s3-replication")
     assert [p["PolicyName"] for p in replication["AttachedPolicies"]] == [f"fsm-{environment}-{region}-s3-replication"]
     policies = iam.list_policies(Scope="Local", PathPrefix="/strata/")["Policies"]
-    assert {p["PolicyName"] for p in policies} >= {f"fsm-{environment}-{region}-s3-access",
-                                                  f"fsm-{environment}-{region}-s3-replication"}
+    expected = {f"fsm-{environment}-{region}-s3-access", f"fsm-{environment}-{region}-s3-replication"}
+    assert {p["PolicyName"] for p in policies} >= expected
 
 
 def assert_keys(kms, environment, region):

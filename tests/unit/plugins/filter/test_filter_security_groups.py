@@ -92,8 +92,8 @@ def test_set_names_resolves_and_drops_disabled():
     assert groups["fsm-dev-kafka"]["rules"] == [
         {"proto": "tcp", "from_port": 9094, "to_port": 9094, "group_name": "fsm-dev-eks-nodes"}]
     assert groups["fsm-dev-eks-nodes"]["rules"][0] == {"proto": "all", "group_name": "fsm-dev-eks-nodes"}
-    assert groups["fsm-dev-alb"]["rules"][0] == {"proto": "tcp", "from_port": 443, "to_port": 443,
-                                                  "cidr_ip": ["0.0.0.0/0"], "description": "HTTPS"}
+    expected_alb = {"proto": "tcp", "from_port": 443, "to_port": 443, "cidr_ip": ["0.0.0.0/0"], "description": "HTTPS"}
+    assert groups["fsm-dev-alb"]["rules"][0] == expected_alb
     assert groups["fsm-dev-rds"]["tags"] == {"Name": "fsm-dev-rds", "tier": "data", "purpose": "rds"}
 
 
