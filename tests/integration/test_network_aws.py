@@ -245,3 +245,22 @@ def test_built_collection_runs_by_fqcn(run_playbook, tmp_path):
     run = run_playbook("strata.platform.network", "dev", env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
     assert run.rc == 0, str(run)
     assert run.changed() > 0
+
+
+@pytest.mark.parametrize("environment, nats, flow_logs", [("staging", 1, False), ("prod", 3, True)])
+def test_contract_only_inventory_gets_the_seed_defaults(run_playbook, tmp_path, environment, nats, flow_logs):
+    """A new inventory with only the contract variables: the collection brings the environment's seed."""
+    host = f"{environment}-aws-us-west-2"
+    (tmp_path / "hosts.yml").write_text(
+        f"{environment}:\n  hosts:\n    {host}:\n"
+        f"      platform_name: acme\n      platform_environment: {environment}\n"
+        f"      platform_cloud: aws\n      platform_region: us-west-2\n      platform_network_cidr: 10.77.0.0/16\n"
+        f"aws:\n  hosts:\n    {host}:\n"
+    )
+    plan = run_playbook("strata.platform.network", str(tmp_path), args=["--check"])
+    assert plan.rc == 0, str(plan)
+    assert plan.requests["mutating"] == 0
+    [(_h, nat)] = plan.task_results("Ensure the NAT gateways")
+    assert len(nat["nat_gateways"]) == nats
+    [(_h, flow)] = plan.task_results("Ensure the VPC flow logs")
+    assert flow.get("skipped", False) is not flow_logs
