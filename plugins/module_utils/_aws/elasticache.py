@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: strata.platform contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ElastiCache replication groups: one thin wrapper per API call, the waiters and the normalised shape.
+
+Private to the collection (used by elasticache_replication_group and elasticache_replication_group_info).
+Every wrapper retries on throttling (AWSRetry) and raises AnsibleElastiCacheError, which the modules
+convert to fail_json once, in main(). The auth token is never read back (AWS does not return it) and
+never put in a normalised dict.
+"""
+
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
+
+# Keys of the normalised replication group, in the order they are documented.
+REPLICATION_GROUP_KEYS = (
+    "replication_group_id",
+    "arn",
+    "description",
+    "status",
+    "engine",
+    "engine_version",
+    "cache_node_type",
+    "cluster_enabled",
+    "num_node_groups",
+    "replicas_per_node_group",
+    "member_clusters",
+    "primary_endpoint",
+    "reader_endpoint",
+    "configuration_endpoint",
+    "port",
+    "automatic_failover",
+    "multi_az",
+    "at_rest_encryption",
+    "transit_encryption",
+    "kms_key_id",
+    "auth_token_enabled",
+    "cache_subnet_group_name",
+    "security_group_ids",
+    "cache_parameter_group_name",
+    "snapshot_retention_limit",
+    "snapshot_window",
+    "preferred_maintenance_window",
+    "pending_modified_values",
+    "tags",
+)
+
+
+# PendingModifiedValues keys passed through (AuthTokenStatus is SETTING/ROTATING, never the token).
+_PENDING_KEYS = ("PrimaryClusterId", "AutomaticFailoverStatus", "AuthTokenStatus", "ClusterMode", "TransitEncryptionEnabled")
+
+
+class AnsibleElastiCacheError(AnsibleAWSError):
+    pass
+
+
+class ElastiCacheErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleElastiCacheError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(["ReplicationGroupNotFoundFault", "CacheClusterNotFound"])
+
+
+@ElastiCacheErrorHandler.list_error_handler("describe replication groups", [])
+@AWSRetry.jittered_backoff()
+def describe_replication_groups(client, replication_group_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    """DescribeReplicationGroups for one id ([] when it does not exist) or for all."""
+    params = {"ReplicationGroupId": replication_group_id} if replication_group_id else {}
+    paginator = client.get_paginator("describe_replication_groups")
+    return paginator.paginate(**params).build_full_result()["ReplicationGroups"]
+
+
+@ElastiCacheErrorHandler.list_error_handler("describe cache cluster", None)
+@AWSRetry.jittered_backoff()
+def describe_cache_cluster(client, cache_cluster_id: str) -> Optional[Dict[str, Any]]:
+    """DescribeCacheClusters for one member cluster (None when it does not exist)."""
+    clusters = client.describe_cache_clusters(CacheClusterId=cache_cluster_id)["CacheClusters"]
+    return clusters[0] if clusters else None
+
+
+@ElastiCacheErrorHandler.list_error_handler("list tags of replication group", {})
+@AWSRetry.jittered_backoff()
+def list_tags(client, arn: str) -> Dict[str, str]:
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceName=arn).get("TagList") or [])
+
+
+@ElastiCacheErrorHandler.common_error_handler("create replication group {replication_group_id}")
+@AWSRetry.jittered_backoff()
+def create_replication_group(client, replication_group_id: str, **params: Any) -> Dict[str, Any]:
+    return client.create_replication_group(ReplicationGroupId=replication_group_id, **params)["ReplicationGroup"]
+
+
+@ElastiCacheErrorHandler.common_error_handler("modify replication group {replication_group_id}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidReplicationGroupState"])
+def modify_replication_group(client, replication_group_id: str, **params: Any) -> Dict[str, Any]:
+    return client.modify_replication_group(ReplicationGroupId=replication_group_id, **params)["ReplicationGroup"]
+
+
+@ElastiCacheErrorHandler.common_error_handler("increase replica count of replication group {replication_group_id}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidReplicationGroupState"])
+def increase_replica_count(client, replication_group_id: str, count: int, apply_immediately: bool) -> Dict[str, Any]:
+    return client.increase_replica_count(
+        ReplicationGroupId=replication_group_id, NewReplicaCount=count, ApplyImmediately=apply_immediately
+    )["ReplicationGroup"]
+
+
+@ElastiCacheErrorHandler.common_error_handler("decrease replica count of replication group {replication_group_id}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidReplicationGroupState"])
+def decrease_replica_count(client, replication_group_id: str, count: int, apply_immediately: bool) -> Dict[str, Any]:
+    return client.decrease_replica_count(
+        ReplicationGroupId=replication_group_id, NewReplicaCount=count, ApplyImmediately=apply_immediately
+    )["ReplicationGroup"]
+
+
+@ElastiCacheErrorHandler.deletion_error_handler("delete replication group {replication_group_id}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidReplicationGroupState"])
+def delete_replication_group(client, replication_group_id: str, final_snapshot_identifier: Optional[str] = None) -> bool:
+    params: Dict[str, Any] = {"ReplicationGroupId": replication_group_id}
+    if final_snapshot_identifier:
+        params["FinalSnapshotIdentifier"] = final_snapshot_identifier
+    client.delete_replication_group(**params)
+    return True
+
+
+@ElastiCacheErrorHandler.common_error_handler("tag replication group {arn}")
+@AWSRetry.jittered_backoff()
+def add_tags(client, arn: str, tags: Dict[str, str]) -> bool:
+    client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@ElastiCacheErrorHandler.common_error_handler("untag replication group {arn}")
+@AWSRetry.jittered_backoff()
+def remove_tags(client, arn: str, tag_keys: List[str]) -> bool:
+    client.remove_tags_from_resource(ResourceName=arn, TagKeys=list(tag_keys))
+    return True
+
+
+@ElastiCacheErrorHandler.common_error_handler("wait for replication group {replication_group_id} to be {state}")
+def wait_for_replication_group(client, replication_group_id: str, state: str, timeout: int) -> None:
+    """Wait with botocore's replication_group_available / replication_group_deleted waiters."""
+    waiter = client.get_waiter("replication_group_available" if state == "available" else "replication_group_deleted")
+    waiter.wait(
+        ReplicationGroupId=replication_group_id, WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=15)
+    )
+
+
+def _endpoint(endpoint: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if not endpoint:
+        return None
+    return {"address": endpoint.get("Address"), "port": endpoint.get("Port")}
+
+
+def _enabled(value: Optional[str]) -> Optional[bool]:
+    if value is None:
+        return None
+    return value in ("enabled", "enabling")
+
+
+def normalize_replication_group(
+    group: Dict[str, Any], cluster: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, str]] = None
+) -> Dict[str, Any]:
+    """Boto3 ReplicationGroup (+ its primary member CacheCluster for the settings only clusters report)
+    -> the snake_case dict the modules return (every key always present, never the auth token)."""
+    cluster = cluster or {}
+    node_groups = group.get("NodeGroups") or []
+    first = node_groups[0] if node_groups else {}
+    members = [len(ng.get("NodeGroupMembers") or []) for ng in node_groups]
+    configuration_endpoint = _endpoint(group.get("ConfigurationEndpoint"))
+    primary_endpoint = _endpoint(first.get("PrimaryEndpoint"))
+    port = (configuration_endpoint or primary_endpoint or {}).get("port")
+    pending = group.get("PendingModifiedValues") or {}
+    result = {
+        "replication_group_id": group.get("ReplicationGroupId"),
+        "arn": group.get("ARN"),
+        "description": group.get("Description"),
+        "status": group.get("Status"),
+        "engine": group.get("Engine") or cluster.get("Engine"),
+        "engine_version": cluster.get("EngineVersion"),
+        "cache_node_type": group.get("CacheNodeType"),
+        "cluster_enabled": group.get("ClusterEnabled"),
+        "num_node_groups": len(node_groups),
+        "replicas_per_node_group": max(min(members) - 1, 0) if members else None,
+        "member_clusters": list(group.get("MemberClusters") or []),
+        "primary_endpoint": primary_endpoint,
+        "reader_endpoint": _endpoint(first.get("ReaderEndpoint")),
+        "configuration_endpoint": configuration_endpoint,
+        "port": port,
+        "automatic_failover": _enabled(group.get("AutomaticFailover")),
+        "multi_az": _enabled(group.get("MultiAZ")),
+        "at_rest_encryption": group.get("AtRestEncryptionEnabled"),
+        "transit_encryption": group.get("TransitEncryptionEnabled"),
+        "kms_key_id": group.get("KmsKeyId"),
+        "auth_token_enabled": group.get("AuthTokenEnabled"),
+        "cache_subnet_group_name": cluster.get("CacheSubnetGroupName"),
+        "security_group_ids": sorted(sg["SecurityGroupId"] for sg in cluster.get("SecurityGroups") or []),
+        "cache_parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
+        "snapshot_retention_limit": group.get("SnapshotRetentionLimit"),
+        "snapshot_window": group.get("SnapshotWindow"),
+        "preferred_maintenance_window": cluster.get("PreferredMaintenanceWindow"),
+        "pending_modified_values": {key: value for key, value in pending.items() if key in _PENDING_KEYS},
+        "tags": dict(tags or {}),
+    }
+    return {key: result[key] for key in REPLICATION_GROUP_KEYS}
+
+
+def get_replication_group(client, replication_group_id: str) -> Optional[Dict[str, Any]]:
+    """Describe one group with its primary cluster's settings and its tags; None when it does not exist."""
+    groups = describe_replication_groups(client, replication_group_id)
+    groups = [g for g in groups if g.get("ReplicationGroupId") == replication_group_id]
+    if not groups:
+        return None
+    return describe_full(client, groups[0])
+
+
+def describe_full(client, group: Dict[str, Any]) -> Dict[str, Any]:
+    """Add the member cluster and tags to one described group and normalise it."""
+    cluster = None
+    members = group.get("MemberClusters") or []
+    if members and group.get("Status") != "deleting":
+        cluster = describe_cache_cluster(client, members[0])
+    tags = list_tags(client, group["ARN"]) if group.get("ARN") else {}
+    return normalize_replication_group(group, cluster, tags)
