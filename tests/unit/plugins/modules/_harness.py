@@ -49,6 +49,12 @@ MUTATING_PREFIXES = (
     "Cancel",
     "Tag",
     "Untag",
+    "Add",
+    "Remove",
+    "Increase",
+    "Decrease",
+    "Reboot",
+    "Test",
 )
 
 

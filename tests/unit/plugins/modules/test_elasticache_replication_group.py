@@ -26,7 +26,6 @@ from moto.elasticache.models import elasticache_backends
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.strata.platform.plugins.modules import elasticache_replication_group as module
 from _harness import REGION
-from _harness import MUTATING_PREFIXES
 from _harness import ApiCalls
 from _harness import run as run_module
 from _harness import run_failing as run_failing_module
@@ -49,12 +48,6 @@ class Calls(ApiCalls):
     def reset(self):
         super().reset()
         del self.params[:]
-
-    @property
-    def mutating(self):
-        # The shared prefixes miss ElastiCache's AddTagsToResource, RemoveTagsFromResource, Increase/DecreaseReplicaCount.
-        prefixes = MUTATING_PREFIXES + ("Add", "Remove", "Increase", "Decrease", "Reboot", "Test")
-        return [name for name in self if name.startswith(prefixes)]
 
     def of(self, name):
         return [params for op, params in zip(self, self.params) if op == name]
