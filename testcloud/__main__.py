@@ -115,6 +115,13 @@ def reuse_running(state_dir, cloud):
     return server
 
 
+def cloud_options(cloud, args):
+    """Constructor options of ``cloud`` from the command line (``--create-seconds``: AWS only)."""
+    if cloud == "aws" and args.create_seconds is not None:
+        return {"create_seconds": args.create_seconds}
+    return {}
+
+
 def command_start(args):
     """Start each cloud detached (or keep the one already running) and record it."""
     os.makedirs(args.state_dir, exist_ok=True)
@@ -123,7 +130,8 @@ def command_start(args):
             print(f"testcloud: {cloud} already running (state in {args.state_dir})", file=sys.stderr)
             continue
         log_path = os.path.join(args.state_dir, f"{cloud}.log")
-        server = cloud_class(cloud)(log_path=log_path, detached=True).start(timeout=args.timeout)
+        server = cloud_class(cloud)(log_path=log_path, detached=True, **cloud_options(cloud, args))
+        server.start(timeout=args.timeout)
         write_json(state_path(args.state_dir, cloud), server.state())
     print("\n".join(write_env_file(args.state_dir)))
     return 0
@@ -194,7 +202,7 @@ def command_run(args):
     try:
         env = dict(os.environ)
         for cloud in args.cloud or [DEFAULT_CLOUD]:
-            server = cloud_class(cloud)()
+            server = cloud_class(cloud)(**cloud_options(cloud, args))
             servers.append(server)
             env = server.start(timeout=args.timeout).env(env)
         returncode = run_child(command, env)
@@ -210,8 +218,14 @@ def command_run(args):
 
 
 def add_cloud_option(parser, help_text):
-    """``--cloud NAME`` (repeatable)."""
+    """``--cloud NAME`` (repeatable) and the AWS cloud's ``--create-seconds``."""
     parser.add_argument("--cloud", action="append", choices=sorted(CLOUDS), help=help_text)
+    parser.add_argument(
+        "--create-seconds",
+        type=float,
+        help="AWS: seconds new RDS instances, ElastiCache replication groups and MSK clusters stay creating "
+        "(default: STRATA_TESTCLOUD_CREATE_SECONDS, else 0)",
+    )
 
 
 def build_parser():

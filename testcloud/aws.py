@@ -89,6 +89,15 @@ class AwsTestCloud(CloudServer):
     name = "aws"
     server_module = "testcloud.aws_server"
 
+    def __init__(self, log_path=None, detached=False, extra_args=(), create_seconds=None):
+        """``create_seconds``: how long new RDS instances, ElastiCache replication groups and MSK
+        clusters report their creating state (None: the server's ``STRATA_TESTCLOUD_CREATE_SECONDS``
+        variables, else 0 = immediate)."""
+        if create_seconds is not None:
+            extra_args = (*extra_args, "--create-seconds", str(create_seconds))
+        super().__init__(log_path=log_path, detached=detached, extra_args=extra_args)
+        self.create_seconds = create_seconds
+
     def client(self):
         """A :class:`StatsClient` on this cloud."""
         return StatsClient(self.endpoint)

@@ -14,6 +14,8 @@ import sys
 
 from testcloud._process import HOST, PORT_LINE_PREFIX
 
+CREATE_SECONDS_ENV = "STRATA_TESTCLOUD_CREATE_SECONDS"  # read by testcloud.aws_patches._creation
+
 # moto reads these when its modules are imported, so they are set before any moto import below.
 MOTO_ENVIRONMENT = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS-managed policy ARNs resolve (DESIGN.md)
@@ -26,12 +28,20 @@ def parse_args(argv):
     parser.add_argument("--host", default=HOST, help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port to bind, 0 for a free one (default: %(default)s)")
     parser.add_argument("--log-requests", action="store_true", help="log every request on stderr")
+    parser.add_argument(
+        "--create-seconds",
+        type=float,
+        help="seconds new RDS instances, ElastiCache replication groups and MSK clusters report their creating "
+        f"state (sets {CREATE_SECONDS_ENV}; per service {CREATE_SECONDS_ENV}_RDS|_ELASTICACHE|_MSK win)",
+    )
     return parser.parse_args(argv)
 
 
-def prepare_moto_environment():
-    """Set the variables moto reads at import time (before importing it)."""
+def prepare_moto_environment(create_seconds=None):
+    """Set the variables moto reads at import time (before importing it) and the creation time."""
     os.environ.update(MOTO_ENVIRONMENT)
+    if create_seconds is not None:
+        os.environ[CREATE_SECONDS_ENV] = str(max(0.0, create_seconds))
 
 
 def reset_moto_state():
@@ -81,7 +91,7 @@ def stop_on_signal(signum, frame):
 def main(argv=None):
     """Serve until told to stop; exits the process."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    prepare_moto_environment()
+    prepare_moto_environment(args.create_seconds)
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(args.host, args.port, build_app())

@@ -14,7 +14,8 @@ revoking the default security group's egress rule by permission or by rule id, a
 again): roles with a path, trust policy, tags and AWS-managed policy ARNs (including ``service-role/``
 ones), customer managed policies with tags and more than five versions, DeleteRole's
 ``DeleteConflict`` while policies are attached, KMS aliases, key policies, rotation, tags and
-descriptions by key ARN, and cancelling a scheduled deletion.
+descriptions by key ARN, and cancelling a scheduled deletion. For the data stores: RDS
+``ManageMasterUserPassword`` (``MasterUserSecret`` and the ``rds!db-...`` secret in Secrets Manager).
 """
 
 import importlib
@@ -30,6 +31,16 @@ PATCH_MODULES = (
     "ec2_default_security_group_self_ingress",
     "ec2_default_security_group_undeletable",
     "kms_key_arn_as_key_id",
+    "rds_db_instance_creating",
+    "rds_gp3_storage_baseline",
+    "elasticache_replication_group_creating",
+    "elasticache_replication_group_deleted",
+    "elasticache_delete_cache_subnet_group",
+    "kafka_cluster_active_after_creation",
+    "kafka_cluster_not_found",
+    "kafka_list_clusters_cluster_info",
+    "kafka_get_bootstrap_brokers",
+    "kafka_configurations",
 )
 
 

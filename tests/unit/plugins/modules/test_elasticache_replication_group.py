@@ -205,7 +205,7 @@ def test_rerun_is_unchanged(client, elasticache, no_sleep, check_mode):
         {"preferred_maintenance_window": "mon:01:00-mon:02:00", "description": "new"},
         {"security_group_ids": ["sg-0aaaaaaaaaaaaaaaa", "sg-0bbbbbbbbbbbbbbbb"]},
     ],
-    ids=lambda change: "+".join(change),
+    ids="+".join,
 )
 def test_modify_in_place(client, elasticache, no_sleep, check_mode, change):
     original = run(base_args())["replication_group"]
