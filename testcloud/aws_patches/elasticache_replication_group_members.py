@@ -1,0 +1,148 @@
+"""ElastiCache replication groups have their member clusters, reader endpoint and modifiable settings.
+
+AWS, for a Redis replication group with cluster mode disabled:
+- CreateReplicationGroup with ``NumCacheClusters=N`` creates N member clusters (a primary and N-1
+  replicas); without it, ``ReplicasPerNodeGroup`` replicas.
+- Each member is a cache cluster: DescribeCacheClusters (by id, or all) answers it with
+  ``ReplicationGroupId``, the engine version, node type, subnet group, security groups, parameter
+  group and maintenance window (DescribeReplicationGroups reports none of these), and its status
+  follows the group's.
+- The node group reports a ``ReaderEndpoint`` beside its ``PrimaryEndpoint``.
+- ModifyReplicationGroup applies ``EngineVersion``, ``CacheParameterGroupName``, ``SecurityGroupIds``,
+  ``SnapshotWindow``, ``PreferredMaintenanceWindow`` and an ``AuthToken`` with
+  ``AuthTokenUpdateStrategy`` (``SET``/``ROTATE`` turn AUTH on, ``DELETE`` off).
+
+moto 5.2.5: ``NumCacheClusters`` is ignored (one member unless ``ReplicasPerNodeGroup``), no cache
+cluster exists for the members (DescribeCacheClusters answers ``CacheClusterNotFound``), node groups
+carry no ``ReaderEndpoint``, and ModifyReplicationGroup ignores the settings above, so
+``strata.platform.elasticache_replication_group`` could not read what it created and every re-run would
+report a difference. The members are built from the group at describe time (never stale); a
+group without an engine version or parameter group reports AWS's defaults for Redis 7
+(``7.1``, ``default.redis7``).
+"""
+
+from moto.elasticache.exceptions import CacheClusterNotFound
+from moto.elasticache.models import ElastiCacheBackend
+from moto.elasticache.responses import ElastiCacheResponse
+
+from testcloud.aws_patches._patching import wrap_method
+
+PATCH_NAME = __name__.rsplit(".", 1)[-1]
+DEFAULT_ENGINE_VERSION = "7.1"
+DEFAULT_PARAMETER_GROUP = "default.redis7"
+DEFAULT_MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
+# ModifyReplicationGroup parameter -> the group attribute moto keeps it in.
+MODIFIED_SETTINGS = {
+    "EngineVersion": "engine_version",
+    "CacheParameterGroupName": "cache_parameter_group_name",
+    "SecurityGroupIds": "security_group_ids",
+    "SnapshotWindow": "snapshot_window",
+    "PreferredMaintenanceWindow": "preferred_maintenance_window",
+}
+
+
+def _wrap_create(original):
+    def create_replication_group(self, *args, **kwargs):
+        count = kwargs.get("num_cache_clusters")
+        if count and not kwargs.get("replicas_per_node_group") and kwargs.get("cluster_mode") != "enabled":
+            kwargs["replicas_per_node_group"] = count - 1
+        group = original(self, *args, **kwargs)
+        for node_group in group.node_groups:
+            address = node_group.get("reader_endpoint_address")
+            if address and "reader_endpoint" not in node_group:
+                node_group["reader_endpoint"] = {"address": address, "port": node_group.get("port", group.port)}
+        return group
+
+    return create_replication_group
+
+
+def member_cluster(group, cluster_id):
+    """The DescribeCacheClusters shape of the member ``cluster_id`` of ``group``."""
+    status = group.status if group.status in ("creating", "available", "modifying", "deleting") else "available"
+    zone = "us-east-1a"
+    for node_group in group.node_groups:
+        for member in node_group.get("node_group_members", []):
+            if member.get("cache_cluster_id") == cluster_id:
+                zone = member.get("preferred_availability_zone") or zone
+    return {
+        "CacheClusterId": cluster_id,
+        "ReplicationGroupId": group.replication_group_id,
+        "CacheClusterStatus": status,
+        "CacheNodeType": group.cache_node_type,
+        "Engine": group.engine or "redis",
+        "EngineVersion": group.engine_version or DEFAULT_ENGINE_VERSION,
+        "NumCacheNodes": 1,
+        "PreferredAvailabilityZone": zone,
+        "CacheClusterCreateTime": group.replication_group_create_time,
+        "PreferredMaintenanceWindow": group.preferred_maintenance_window or DEFAULT_MAINTENANCE_WINDOW,
+        "CacheSubnetGroupName": group.cache_subnet_group_name,
+        "SecurityGroups": [{"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []],
+        "CacheParameterGroup": {
+            "CacheParameterGroupName": group.cache_parameter_group_name or DEFAULT_PARAMETER_GROUP,
+            "ParameterApplyStatus": "in-sync",
+            "CacheNodeIdsToReboot": [],
+        },
+        "CacheNodes": [
+            {"CacheNodeId": "0001", "CacheNodeStatus": status, "CustomerAvailabilityZone": zone}
+        ],
+        "AutoMinorVersionUpgrade": True,
+        "SnapshotRetentionLimit": group.snapshot_retention_limit,
+        "SnapshotWindow": group.snapshot_window,
+        "AuthTokenEnabled": group.auth_token_enabled,
+        "TransitEncryptionEnabled": group.transit_encryption_enabled,
+        "AtRestEncryptionEnabled": group.at_rest_encryption_enabled,
+        "ARN": group.arn.replace(f":replicationgroup:{group.replication_group_id}", f":cluster:{cluster_id}"),
+    }
+
+
+def _members(backend):
+    return {
+        cluster_id: group
+        for group in backend.replication_groups.values()
+        for cluster_id in group.member_clusters
+    }
+
+
+def _wrap_describe_clusters(original):
+    def describe_cache_clusters(self, cache_cluster_id=None):
+        members = _members(self)
+        if cache_cluster_id and cache_cluster_id in members and cache_cluster_id not in self.cache_clusters:
+            return [member_cluster(members[cache_cluster_id], cache_cluster_id)]
+        if cache_cluster_id and cache_cluster_id not in self.cache_clusters:
+            raise CacheClusterNotFound(cache_cluster_id)
+        clusters = original(self, cache_cluster_id)
+        if not cache_cluster_id:
+            clusters = list(clusters) + [
+                member_cluster(group, cluster_id)
+                for cluster_id, group in members.items()
+                if cluster_id not in self.cache_clusters
+            ]
+        return clusters
+
+    return describe_cache_clusters
+
+
+def _wrap_modify(original):
+    def modify_replication_group(self):
+        group = self.elasticache_backend.replication_groups.get(self._get_param("ReplicationGroupId"))
+        if group is not None:
+            for param, attribute in MODIFIED_SETTINGS.items():
+                value = self._get_param(param)
+                if value is not None:
+                    setattr(group, attribute, value)
+            strategy = self._get_param("AuthTokenUpdateStrategy")
+            if self._get_param("AuthToken") and strategy in (None, "SET", "ROTATE"):
+                group.auth_token_enabled = True
+            elif strategy == "DELETE":
+                group.auth_token_enabled = False
+        return original(self)
+
+    return modify_replication_group
+
+
+def apply():
+    """Wrap the create and describe of the backend and the modify response."""
+    applied = wrap_method(ElastiCacheBackend, "create_replication_group", PATCH_NAME, _wrap_create)
+    applied |= wrap_method(ElastiCacheBackend, "describe_cache_clusters", PATCH_NAME, _wrap_describe_clusters)
+    applied |= wrap_method(ElastiCacheResponse, "modify_replication_group", PATCH_NAME, _wrap_modify)
+    return applied
