@@ -69,6 +69,12 @@ class StatsClient:
         """Delete every resource (moto reset) and zero the call counters."""
         return http_json("POST", f"{self.endpoint}/_testcloud/reset", self.timeout)
 
+    def set_create_seconds(self, seconds, service=None):
+        """Resources created from now on report their creating state for ``seconds`` (one service:
+        ``RDS``, ``ELASTICACHE`` or ``MSK``; default all)."""
+        query = f"seconds={float(seconds)}" + (f"&service={service}" if service else "")
+        return http_json("POST", f"{self.endpoint}/_testcloud/create-seconds?{query}", self.timeout)
+
     @classmethod
     def from_env(cls, environ=None):
         """A client for the cloud named by ``STRATA_TESTCLOUD_AWS``."""
@@ -117,6 +123,10 @@ class AwsTestCloud(CloudServer):
     def reset(self):
         """See :meth:`StatsClient.reset`."""
         return self.client().reset()
+
+    def set_create_seconds(self, seconds, service=None):
+        """See :meth:`StatsClient.set_create_seconds`."""
+        return self.client().set_create_seconds(seconds, service)
 
     def exports(self, environ=None):
         """The variables that point botocore, amazon.aws and the collection's tooling here."""

@@ -14,15 +14,20 @@ GET/HEAD requests; everything else is mutating. The middleware also serves the c
 * ``GET /_testcloud/stats`` -> ``{"read", "mutating", "total", "by_action", "mutating_actions"}``
 * ``POST /_testcloud/stats/reset`` -> zero the counters
 * ``POST /_testcloud/reset`` -> reset moto's state (like ``POST /moto-api/reset``) and the counters
+* ``POST /_testcloud/create-seconds?seconds=N[&service=RDS|ELASTICACHE|MSK]`` -> how long resources
+  created from now on report their creating state (all services, or one; see aws_patches/_creation.py)
 """
 
 import io
 import json
 import re
+import os
 import threading
 from urllib.parse import parse_qs
 
 CONTROL_PREFIX = "/_testcloud/"
+CREATE_SECONDS_ENV = "STRATA_TESTCLOUD_CREATE_SECONDS"
+CREATE_SECONDS_SERVICES = ("RDS", "ELASTICACHE", "MSK")
 UNCOUNTED_PREFIXES = ("/moto-api", CONTROL_PREFIX)
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "Lookup", "Search", "Check")
 READ_METHODS = ("GET", "HEAD")
@@ -148,6 +153,7 @@ class CountingMiddleware:
             ("GET", "/_testcloud/stats"): self._stats,
             ("POST", "/_testcloud/stats/reset"): self._reset_stats,
             ("POST", "/_testcloud/reset"): self._reset_all,
+            ("POST", "/_testcloud/create-seconds"): self._create_seconds,
         }
 
     def __call__(self, environ, start_response):
@@ -162,19 +168,36 @@ class CountingMiddleware:
         method = environ.get("REQUEST_METHOD", "GET")
         handler = self._routes.get((method, path.rstrip("/")))
         if handler is not None:
-            return json_response(start_response, "200 OK", handler())
+            try:
+                return json_response(start_response, "200 OK", handler(environ))
+            except ValueError as error:
+                return json_response(start_response, "400 Bad Request", {"error": str(error)})
         if any(route[1] == path.rstrip("/") for route in self._routes):
             return json_response(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed on {path}"})
         return json_response(start_response, "404 Not Found", {"error": f"no control endpoint {path}"})
 
-    def _stats(self):
+    def _stats(self, _environ):
         return self.counter.snapshot()
 
-    def _reset_stats(self):
+    def _reset_stats(self, _environ):
         self.counter.reset()
         return self.counter.snapshot()
 
-    def _reset_all(self):
+    def _create_seconds(self, environ):
+        """Set the simulated creation time (read by the creation-state patches at describe time)."""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        service = query.get("service", [""])[0].upper()
+        if service and service not in CREATE_SECONDS_SERVICES:
+            raise ValueError(f"service={service}: use one of {', '.join(CREATE_SECONDS_SERVICES)} or none for all")
+        try:
+            seconds = max(0.0, float(query.get("seconds", [""])[0]))
+        except ValueError:
+            raise ValueError("seconds=<number> is required") from None
+        name = f"{CREATE_SECONDS_ENV}_{service}" if service else CREATE_SECONDS_ENV
+        os.environ[name] = str(seconds)
+        return {name: seconds}
+
+    def _reset_all(self, _environ):
         self.reset_state()
         self.counter.reset()
         return {"status": "ok"}

@@ -1,11 +1,14 @@
 """Tests of the data-store fidelity patches (RDS, ElastiCache, MSK) and of the simulated creation time."""
 
 import time
+import urllib.error
+import urllib.request
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from testcloud._process import no_proxy_opener
 from testcloud.aws import ACCESS_KEY, REGION, SECRET_KEY, AwsTestCloud
 from testcloud.__main__ import build_parser, cloud_options
 from testcloud.aws_patches._creation import create_seconds
@@ -326,3 +329,25 @@ def test_kafka_configurations(clients):
             call()
         assert error_code(missing) == "NotFoundException"
     assert kafka.list_configurations()["Configurations"] == []
+
+
+def test_create_seconds_can_be_changed_while_the_cloud_runs(slow_cloud):
+    """``set_create_seconds`` (POST /_testcloud/create-seconds) changes the time of later creations,
+    per service or for all; bad input is refused with 400."""
+    cloud = slow_cloud[0]
+    rds = client_on(cloud, "rds")
+    assert cloud.set_create_seconds(0, "RDS") == {"STRATA_TESTCLOUD_CREATE_SECONDS_RDS": 0.0}
+    try:
+        create_db(rds, "instant-db", AllocatedStorage=20)
+        assert rds.describe_db_instances(DBInstanceIdentifier="instant-db")["DBInstances"][0]["DBInstanceStatus"] == "available"
+        cloud.set_create_seconds(600, "RDS")
+        create_db(rds, "later-db", AllocatedStorage=20)
+        assert rds.describe_db_instances(DBInstanceIdentifier="later-db")["DBInstances"][0]["DBInstanceStatus"] == "creating"
+    finally:
+        cloud.set_create_seconds(CREATE_SECONDS, "RDS")
+    assert cloud.set_create_seconds(1.5) == {"STRATA_TESTCLOUD_CREATE_SECONDS": 1.5}
+    for query in ("seconds=x", "seconds=1&service=S3", ""):
+        req = urllib.request.Request(f"{cloud.endpoint}/_testcloud/create-seconds?{query}", method="POST", data=b"")
+        with pytest.raises(urllib.error.HTTPError) as error:
+            no_proxy_opener().open(req, timeout=5)
+        assert error.value.code == 400
