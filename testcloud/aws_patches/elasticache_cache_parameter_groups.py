@@ -1,10 +1,12 @@
-"""ElastiCache cache parameter groups: Create/Describe/Modify/Reset/Delete, their parameters and tags.
+"""ElastiCache cache parameter groups: Create/Describe/Modify/Reset/Delete, their parameters, the engine
+defaults and tags.
 
 AWS: a cache parameter group is a named set of engine parameters of one family (``redis7``, ...),
 created with the family's defaults (``Source: system``). DescribeCacheParameterGroups lists the
 account's groups and the read-only ``default.<family>`` ones; DescribeCacheParameters answers each
 parameter with its value, data type, allowed values and whether it is modifiable; ModifyCacheParameterGroup
-sets values (``Source: user``) after checking name, modifiability and allowed values (errors:
+sets values (``Source: user``); DescribeEngineDefaultParameters answers a family's parameters
+(``EngineDefaults``), after checking name, modifiability and allowed values (errors:
 ``InvalidParameterValue``); ResetCacheParameterGroup restores defaults; DeleteCacheParameterGroup
 refuses a group a replication group uses (``InvalidCacheParameterGroupState``) and default groups.
 Unknown names are ``CacheParameterGroupNotFound``, duplicates ``CacheParameterGroupAlreadyExists``.
@@ -183,6 +185,22 @@ def _describe_parameters(self):
     return ActionResult({"Parameters": parameters, "CacheNodeTypeSpecificParameters": []})
 
 
+def _engine_defaults(self):
+    family = self._get_param("CacheParameterGroupFamily")
+    if family not in FAMILIES:
+        raise InvalidParameterValue(f"Invalid or unsupported cache parameter group family: {family}")
+    template = ParameterGroup(self.elasticache_backend, f"default.{family}", family, "", True)
+    return ActionResult(
+        {
+            "EngineDefaults": {
+                "CacheParameterGroupFamily": family,
+                "Parameters": template.parameters(),
+                "CacheNodeTypeSpecificParameters": [],
+            }
+        }
+    )
+
+
 def _name_values(self):
     return [
         (item.get("ParameterName"), item.get("ParameterValue"))
@@ -251,6 +269,7 @@ def apply():
     ElastiCacheResponse.create_cache_parameter_group = _create
     ElastiCacheResponse.describe_cache_parameter_groups = _describe_groups
     ElastiCacheResponse.describe_cache_parameters = _describe_parameters
+    ElastiCacheResponse.describe_engine_default_parameters = _engine_defaults
     ElastiCacheResponse.modify_cache_parameter_group = _modify
     ElastiCacheResponse.reset_cache_parameter_group = _reset
     ElastiCacheResponse.delete_cache_parameter_group = _delete

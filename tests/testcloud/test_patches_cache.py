@@ -169,11 +169,18 @@ def test_elasticache_cache_parameter_groups(elasticache):
         assert error_code(excinfo) == "CacheParameterGroupNotFound"
 
 
-def test_unknown_family_is_refused(elasticache):
+def test_engine_defaults_and_unknown_family(elasticache):
+    defaults = elasticache.describe_engine_default_parameters(CacheParameterGroupFamily="redis7")["EngineDefaults"]
+    assert defaults["CacheParameterGroupFamily"] == "redis7"
+    policy = {p["ParameterName"]: p for p in defaults["Parameters"]}["maxmemory-policy"]
+    assert policy["ParameterValue"] == "volatile-lru" and "allkeys-lru" in policy["AllowedValues"]
     with pytest.raises(ClientError) as excinfo:
         elasticache.create_cache_parameter_group(
             CacheParameterGroupName="x", CacheParameterGroupFamily="redis9", Description="x"
         )
+    assert error_code(excinfo) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.describe_engine_default_parameters(CacheParameterGroupFamily="redis9")
     assert error_code(excinfo) == "InvalidParameterValue"
 
 
