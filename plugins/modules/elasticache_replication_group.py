@@ -95,16 +95,32 @@ options:
     type: bool
   auth_token:
     description:
-      - The Redis AUTH password (16 to 128 printable characters, without V(@), V(") or V(/)).
+      - The Redis AUTH password (16 to 128 characters; letters, digits and only the punctuation V(!), V(&), V(#),
+        V($), V(^), V(<), V(>) and V(-), as ElastiCache requires).
       - Write-only. AWS never returns it, so the module cannot tell whether it changed. It is sent when the group
         is created, and on an existing group only when O(auth_token_update_strategy) is given, in which case the
         task reports a change on every run.
-      - Never returned and never in the diff.
+      - Never returned and never in the diff. Prefer O(auth_token_secret_id), which keeps the token out of
+        Ansible's variables altogether.
+      - Mutually exclusive with O(auth_token_secret_id).
+    type: str
+  auth_token_secret_id:
+    description:
+      - The Secrets Manager secret (name or ARN) whose value is the Redis AUTH token, for example one made by
+        M(strata.platform.secretsmanager_random_secret). The module reads it itself with C(GetSecretValue)
+        (the C(AWSCURRENT) version, a plain string), only when it sends the token (when it creates the group, and
+        on an existing group when O(auth_token_update_strategy) is given). A plain re-run does not read it.
+      - In check mode the secret is not read (the plan does not need the value; the secret may itself be only
+        planned).
+      - The token is never returned, logged or put in the diff. The same rules as O(auth_token) apply to the value;
+        a value that breaks them fails the task, naming the secret but not the value.
+      - Mutually exclusive with O(auth_token).
     type: str
   auth_token_update_strategy:
     description:
-      - Send O(auth_token) to an existing group. V(ROTATE) adds it beside the current token (both work until
-        the next V(SET)), V(SET) replaces the current token.
+      - Send the token (O(auth_token), or the current value of O(auth_token_secret_id)) to an existing group.
+        V(ROTATE) adds it beside the current token (both work until the next V(SET)), V(SET) replaces the
+        current token.
     type: str
     choices: [ROTATE, SET]
   snapshot_retention_limit:
@@ -137,6 +153,9 @@ options:
   wait:
     description:
       - Wait until the group is available after a create or change, and gone after a delete.
+      - An existing group that is still C(creating), C(modifying) or C(snapshotting) is waited for too, even when
+        nothing changes; so a run with V(false) can start the creation and a later run with V(true) (and only
+        O(replication_group_id)) can wait for it.
     type: bool
     default: true
   wait_timeout:
@@ -149,7 +168,8 @@ notes:
     C(elasticache:ListTagsForResource), C(elasticache:CreateReplicationGroup), C(elasticache:ModifyReplicationGroup),
     C(elasticache:IncreaseReplicaCount), C(elasticache:DecreaseReplicaCount), C(elasticache:DeleteReplicationGroup),
     C(elasticache:CreateSnapshot) (final snapshot), C(elasticache:AddTagsToResource),
-    C(elasticache:RemoveTagsFromResource)."
+    C(elasticache:RemoveTagsFromResource); with O(auth_token_secret_id), C(secretsmanager:GetSecretValue) on the
+    secret and C(kms:Decrypt) on its key."
   - The engine version, subnet group, security groups, parameter group and maintenance window are read from the
     group's first member cluster (DescribeReplicationGroups does not report them).
 attributes:
@@ -202,6 +222,14 @@ EXAMPLES = r"""
     auth_token: "{{ fsm_redis_new_auth_token }}"
     auth_token_update_strategy: ROTATE
   no_log: true
+
+- name: Create a group whose AUTH token Secrets Manager generated (Ansible never holds it)
+  strata.platform.elasticache_replication_group:
+    replication_group_id: fsm-dev-redis
+    cache_node_type: cache.t3.micro
+    cache_subnet_group_name: fsm-dev-cache
+    transit_encryption: true
+    auth_token_secret_id: fsm/dev/redis/auth-token
 
 - name: Delete the group, keeping a final snapshot
   strata.platform.elasticache_replication_group:
@@ -392,6 +420,7 @@ from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache i
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import modify_replication_group
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import remove_tags
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import wait_for_replication_group
+from ansible_collections.strata.platform.plugins.module_utils._aws.secretsmanager import get_secret_string
 
 # option -> ModifyReplicationGroup parameter (the option name is also the normalised key).
 MUTABLE = {
@@ -409,8 +438,12 @@ MUTABLE = {
 # Attributes fixed when the group is created (a difference fails; the data store is never replaced).
 IMMUTABLE = ("at_rest_encryption", "transit_encryption", "kms_key_id", "cache_subnet_group_name", "port", "num_node_groups")
 
+# States an unchanged group is waited out of when wait=true.
+BUSY = ("creating", "modifying", "snapshotting")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_TOKEN_PATTERN = re.compile(r'^[\x21-\x7e]{16,128}$')
+# ElastiCache: 16 to 128 characters; the only punctuation allowed is !&#$^<>-.
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
+_TOKEN_RULE = "16 to 128 characters: letters, digits and only the punctuation !&#$^<>-"
 
 
 class ReplicationGroupError(AnsibleAWSError):
@@ -471,7 +504,7 @@ def predicted_group(params):
         at_rest_encryption=bool(params["at_rest_encryption"]),
         transit_encryption=bool(params["transit_encryption"]),
         kms_key_id=params["kms_key_id"],
-        auth_token_enabled=bool(params["auth_token"]),
+        auth_token_enabled=bool(params["auth_token"] or params["auth_token_secret_id"]),
         cache_subnet_group_name=params["cache_subnet_group_name"],
         security_group_ids=sorted(params["security_group_ids"] or []),
         cache_parameter_group_name=params["cache_parameter_group_name"],
@@ -667,13 +700,29 @@ def validate(module):
     if params["kms_key_id"] and params["at_rest_encryption"] is False:
         module.fail_json(msg="kms_key_id needs at_rest_encryption=true")
     token = params["auth_token"]
-    if token is not None:
-        if not _TOKEN_PATTERN.match(token) or any(c in token for c in '@"/'):
-            module.fail_json(
-                msg="auth_token must be 16 to 128 printable ASCII characters without spaces, '@', '\"' or '/'"
-            )
-        if params["transit_encryption"] is False:
-            module.fail_json(msg="auth_token needs transit_encryption=true")
+    if token is not None and not _TOKEN_PATTERN.match(token):
+        module.fail_json(msg=f"auth_token must be {_TOKEN_RULE}")
+    for option in ("auth_token", "auth_token_secret_id"):
+        if params[option] is not None and params["transit_encryption"] is False:
+            module.fail_json(msg=f"{option} needs transit_encryption=true")
+    if params["auth_token_update_strategy"] and not (token or params["auth_token_secret_id"]):
+        module.fail_json(msg="auth_token_update_strategy needs auth_token or auth_token_secret_id (the token to send)")
+
+
+def read_auth_token(module, secret_id):
+    """The AUTH token stored in the secret ``secret_id`` (GetSecretValue), registered as no_log at once.
+
+    Failures name the secret, never the value."""
+    token = get_secret_string(module.client("secretsmanager"), secret_id)
+    if token:
+        module.no_log_values.add(token)
+    if not token or not _TOKEN_PATTERN.match(token):
+        module.fail_json(
+            msg=f"The value of secret {secret_id} (auth_token_secret_id) is not a valid Redis AUTH token: it must be "
+            f"{_TOKEN_RULE}, as a plain string; create it with strata.platform.secretsmanager_random_secret "
+            "(its default exclude_characters fit)"
+        )
+    return token
 
 
 def main():
@@ -694,6 +743,7 @@ def main():
         kms_key_id=dict(type="str"),
         transit_encryption=dict(type="bool"),
         auth_token=dict(type="str", no_log=True),
+        auth_token_secret_id=dict(type="str"),
         auth_token_update_strategy=dict(type="str", choices=["ROTATE", "SET"]),
         snapshot_retention_limit=dict(type="int"),
         snapshot_window=dict(type="str"),
@@ -708,11 +758,11 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        required_by={"auth_token_update_strategy": "auth_token"},
+        mutually_exclusive=[("auth_token", "auth_token_secret_id")],
         supports_check_mode=True,
     )
     validate(module)
-    params = module.params
+    params = dict(module.params)
     client = module.client("elasticache")
 
     try:
@@ -723,14 +773,24 @@ def main():
             if before is None:
                 if not params["cache_node_type"]:
                     module.fail_json(msg="cache_node_type is required to create a replication group")
-                if params["auth_token"] and not params["transit_encryption"]:
-                    module.fail_json(msg="auth_token needs transit_encryption=true")
+                for option in ("auth_token", "auth_token_secret_id"):
+                    if params[option] and not params["transit_encryption"]:
+                        module.fail_json(msg=f"{option} needs transit_encryption=true")
+            sends_token = before is None or params["auth_token_update_strategy"]
+            if params["auth_token_secret_id"] and sends_token and not module.check_mode:
+                # Read only when the token is sent (never in check mode, never on a plain re-run).
+                params["auth_token"] = read_auth_token(module, params["auth_token_secret_id"])
             changed, after = ensure_present(client, module.check_mode, before, params)
             if changed and not module.check_mode:
                 described = get_replication_group(client, params["replication_group_id"])
                 # With apply_immediately=false AWS still reports the old values: keep the prediction then.
                 if described is not None and (before is None or (params["wait"] and params["apply_immediately"])):
                     after = described
+            elif params["wait"] and not module.check_mode and before is not None and before["status"] in BUSY:
+                # Started earlier (for example by a run with wait=false, to create several data stores at once):
+                # nothing to change, but wait=true promises an available group.
+                wait_for_replication_group(client, params["replication_group_id"], "available", params["wait_timeout"])
+                after = get_replication_group(client, params["replication_group_id"]) or after
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 

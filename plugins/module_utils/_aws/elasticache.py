@@ -3,9 +3,11 @@
 # Copyright: strata.platform contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""ElastiCache replication groups: one thin wrapper per API call, the waiters and the normalised shape.
+"""ElastiCache replication groups, cache subnet groups and cache parameter groups: one thin wrapper per API
+call, the waiters and the normalised shapes.
 
-Private to the collection (used by elasticache_replication_group and elasticache_replication_group_info).
+Private to the collection (used by elasticache_replication_group, elasticache_replication_group_info,
+elasticache_subnet_group and elasticache_parameter_group).
 Every wrapper retries on throttling (AWSRetry) and raises AnsibleElastiCacheError, which the modules
 convert to fail_json once, in main(). The auth token is never read back (AWS does not return it) and
 never put in a normalised dict.
@@ -71,7 +73,14 @@ class ElastiCacheErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code(["ReplicationGroupNotFoundFault", "CacheClusterNotFound"])
+        return is_boto3_error_code(
+            [
+                "ReplicationGroupNotFoundFault",
+                "CacheClusterNotFound",
+                "CacheSubnetGroupNotFoundFault",
+                "CacheParameterGroupNotFound",
+            ]
+        )
 
 
 @ElastiCacheErrorHandler.list_error_handler("describe replication groups", [])
@@ -91,7 +100,7 @@ def describe_cache_cluster(client, cache_cluster_id: str) -> Optional[Dict[str, 
     return clusters[0] if clusters else None
 
 
-@ElastiCacheErrorHandler.list_error_handler("list tags of replication group", {})
+@ElastiCacheErrorHandler.list_error_handler("list tags of {arn}", {})
 @AWSRetry.jittered_backoff()
 def list_tags(client, arn: str) -> Dict[str, str]:
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceName=arn).get("TagList") or [])
@@ -234,3 +243,159 @@ def describe_full(client, group: Dict[str, Any]) -> Dict[str, Any]:
         cluster = describe_cache_cluster(client, members[0])
     tags = list_tags(client, group["ARN"]) if group.get("ARN") else {}
     return normalize_replication_group(group, cluster, tags)
+
+
+# --- cache subnet groups ---
+
+SUBNET_GROUP_KEYS = ("name", "arn", "description", "vpc_id", "subnet_ids", "availability_zones", "tags")
+
+
+@ElastiCacheErrorHandler.list_error_handler("describe cache subnet group {name}", None)
+@AWSRetry.jittered_backoff()
+def describe_cache_subnet_group(client, name: str) -> Optional[Dict[str, Any]]:
+    """DescribeCacheSubnetGroups for one name (None when it does not exist)."""
+    groups = client.describe_cache_subnet_groups(CacheSubnetGroupName=name)["CacheSubnetGroups"]
+    return groups[0] if groups else None
+
+
+@ElastiCacheErrorHandler.common_error_handler("create cache subnet group {name}")
+@AWSRetry.jittered_backoff()
+def create_cache_subnet_group(client, name: str, **params: Any) -> Dict[str, Any]:
+    return client.create_cache_subnet_group(CacheSubnetGroupName=name, **params)["CacheSubnetGroup"]
+
+
+@ElastiCacheErrorHandler.common_error_handler("modify cache subnet group {name}")
+@AWSRetry.jittered_backoff()
+def modify_cache_subnet_group(client, name: str, **params: Any) -> Dict[str, Any]:
+    return client.modify_cache_subnet_group(CacheSubnetGroupName=name, **params)["CacheSubnetGroup"]
+
+
+@ElastiCacheErrorHandler.deletion_error_handler("delete cache subnet group {name}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["CacheSubnetGroupInUse"])
+def delete_cache_subnet_group(client, name: str) -> bool:
+    """DeleteCacheSubnetGroup; retried while a replication group being deleted still uses it."""
+    client.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    return True
+
+
+def normalize_subnet_group(group: Dict[str, Any], tags: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    subnets = group.get("Subnets") or []
+    return {
+        "name": group.get("CacheSubnetGroupName"),
+        "arn": group.get("ARN"),
+        "description": group.get("CacheSubnetGroupDescription"),
+        "vpc_id": group.get("VpcId"),
+        "subnet_ids": sorted(s["SubnetIdentifier"] for s in subnets),
+        "availability_zones": sorted(
+            {(s.get("SubnetAvailabilityZone") or {}).get("Name") for s in subnets} - {None}
+        ),
+        "tags": dict(tags or {}),
+    }
+
+
+def get_cache_subnet_group(client, name: str) -> Optional[Dict[str, Any]]:
+    """One subnet group, normalised, with its tags; None when it does not exist."""
+    group = describe_cache_subnet_group(client, name)
+    if group is None:
+        return None
+    tags = list_tags(client, group["ARN"]) if group.get("ARN") else {}
+    return normalize_subnet_group(group, tags)
+
+
+# --- cache parameter groups ---
+
+PARAMETER_GROUP_KEYS = ("name", "arn", "family", "description", "parameters", "tags")
+
+
+@ElastiCacheErrorHandler.list_error_handler("describe cache parameter group {name}", None)
+@AWSRetry.jittered_backoff()
+def describe_cache_parameter_group(client, name: str) -> Optional[Dict[str, Any]]:
+    """DescribeCacheParameterGroups for one name (None when it does not exist)."""
+    groups = client.describe_cache_parameter_groups(CacheParameterGroupName=name)["CacheParameterGroups"]
+    return groups[0] if groups else None
+
+
+@ElastiCacheErrorHandler.common_error_handler("describe the parameters of cache parameter group {name}")
+@AWSRetry.jittered_backoff()
+def describe_cache_parameters(client, name: str) -> List[Dict[str, Any]]:
+    """Every parameter of the group (all pages)."""
+    paginator = client.get_paginator("describe_cache_parameters")
+    return paginator.paginate(CacheParameterGroupName=name).build_full_result().get("Parameters") or []
+
+
+@ElastiCacheErrorHandler.common_error_handler("describe the default parameters of family {family}")
+@AWSRetry.jittered_backoff()
+def describe_engine_default_parameters(client, family: str) -> List[Dict[str, Any]]:
+    """The parameters a new group of ``family`` starts with (all pages)."""
+    paginator = client.get_paginator("describe_engine_default_parameters")
+    result = paginator.paginate(CacheParameterGroupFamily=family).build_full_result()
+    return (result.get("EngineDefaults") or {}).get("Parameters") or []
+
+
+@ElastiCacheErrorHandler.common_error_handler("create cache parameter group {name}")
+@AWSRetry.jittered_backoff()
+def create_cache_parameter_group(client, name: str, **params: Any) -> Dict[str, Any]:
+    return client.create_cache_parameter_group(CacheParameterGroupName=name, **params)["CacheParameterGroup"]
+
+
+@ElastiCacheErrorHandler.common_error_handler("modify cache parameter group {name}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidCacheParameterGroupState"])
+def modify_cache_parameter_group(client, name: str, values: Dict[str, str]) -> bool:
+    """ModifyCacheParameterGroup, at most 20 parameters per call (the API's limit)."""
+    items = sorted(values.items())
+    for start in range(0, len(items), 20):
+        client.modify_cache_parameter_group(
+            CacheParameterGroupName=name,
+            ParameterNameValues=[{"ParameterName": k, "ParameterValue": v} for k, v in items[start:start + 20]],
+        )
+    return True
+
+
+@ElastiCacheErrorHandler.common_error_handler("reset parameters of cache parameter group {name}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidCacheParameterGroupState"])
+def reset_cache_parameters(client, name: str, parameter_names: List[str]) -> bool:
+    """ResetCacheParameterGroup for the named parameters, at most 20 per call."""
+    names = sorted(parameter_names)
+    for start in range(0, len(names), 20):
+        client.reset_cache_parameter_group(
+            CacheParameterGroupName=name,
+            ResetAllParameters=False,
+            ParameterNameValues=[{"ParameterName": n} for n in names[start:start + 20]],
+        )
+    return True
+
+
+@ElastiCacheErrorHandler.deletion_error_handler("delete cache parameter group {name}")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidCacheParameterGroupState"])
+def delete_cache_parameter_group(client, name: str) -> bool:
+    """DeleteCacheParameterGroup; retried while a replication group being deleted still uses it."""
+    client.delete_cache_parameter_group(CacheParameterGroupName=name)
+    return True
+
+
+def user_parameters(parameters: List[Dict[str, Any]]) -> Dict[str, str]:
+    """The values set in the group (``Source: user``), by name."""
+    return {
+        p["ParameterName"]: p.get("ParameterValue", "")
+        for p in parameters
+        if p.get("Source") == "user"
+    }
+
+
+def get_cache_parameter_group(client, name: str) -> Optional[Dict[str, Any]]:
+    """One parameter group, normalised (``parameters``: the values set in it), with its tags and, under
+    ``_all``, every parameter as DescribeCacheParameters answers it; None when it does not exist."""
+    group = describe_cache_parameter_group(client, name)
+    if group is None:
+        return None
+    parameters = describe_cache_parameters(client, name)
+    tags = list_tags(client, group["ARN"]) if group.get("ARN") else {}
+    return {
+        "name": group.get("CacheParameterGroupName"),
+        "arn": group.get("ARN"),
+        "family": group.get("CacheParameterGroupFamily"),
+        "description": group.get("Description"),
+        "parameters": user_parameters(parameters),
+        "tags": tags,
+        "_all": {p["ParameterName"]: p for p in parameters},
+    }

@@ -34,6 +34,7 @@ run = functools.partial(run_module, module)
 run_failing = functools.partial(run_failing_module, module)
 
 GROUP = "fsm-dev-redis"
+SECRET = "fsm/dev/redis/auth-token"
 TOKEN = "s3cr3t-Token-0123456789abcdef"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666"
 
@@ -316,6 +317,84 @@ def test_auth_token_rotation(client, elasticache, no_sleep, check_mode):
         assert request["AuthTokenUpdateStrategy"] == "ROTATE"
 
 
+# --- auth_token_secret_id: the module reads the token from Secrets Manager itself ---
+
+@pytest.fixture
+def token_secret(elasticache):
+    """A secret holding TOKEN; returns its ARN."""
+    return boto3.client("secretsmanager", region_name=REGION).create_secret(Name=SECRET, SecretString=TOKEN)["ARN"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_auth_token_from_secret(client, elasticache, api_calls, token_secret, no_sleep, check_mode):
+    api_calls.reset()
+    result = run(base_args(auth_token_secret_id=SECRET), check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["replication_group"]["auth_token_enabled"] is True
+    assert TOKEN not in json.dumps(result, default=str)
+    if check_mode:
+        # the plan needs no value (and the secret may itself be only planned)
+        assert "GetSecretValue" not in api_calls
+        assert elasticache.mutating == []
+        assert described(client) is None
+        return
+    assert api_calls.count("GetSecretValue") == 1
+    assert elasticache.of("CreateReplicationGroup")[0]["AuthToken"] == TOKEN
+    assert described(client)["AuthTokenEnabled"] is True
+
+    # a re-run neither reads the secret nor sends anything
+    api_calls.reset()
+    elasticache.reset()
+    again = run(base_args(auth_token_secret_id=token_secret))
+    assert again["changed"] is False
+    assert "GetSecretValue" not in api_calls
+    assert elasticache.mutating == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_auth_token_rotation_from_secret(client, elasticache, api_calls, token_secret, no_sleep, check_mode):
+    run(base_args(auth_token_secret_id=SECRET))
+    new_token = "n3w-Token-0123456789abcdef"
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(SecretId=SECRET, SecretString=new_token)
+    api_calls.reset()
+    elasticache.reset()
+
+    result = run(base_args(auth_token_secret_id=SECRET, auth_token_update_strategy="SET"), check_mode=check_mode)
+
+    assert result["changed"] is True
+    dumped = json.dumps(result, default=str)
+    assert new_token not in dumped and TOKEN not in dumped
+    if check_mode:
+        assert "GetSecretValue" not in api_calls
+        assert elasticache.mutating == []
+    else:
+        assert api_calls.count("GetSecretValue") == 1
+        request = elasticache.of("ModifyReplicationGroup")[0]
+        assert request["AuthToken"] == new_token
+        assert request["AuthTokenUpdateStrategy"] == "SET"
+
+
+def test_auth_token_secret_missing(client, elasticache, no_sleep):
+    result = run_failing(base_args(auth_token_secret_id="fsm/dev/redis/nope"))
+
+    assert "Failed to read the value of secret fsm/dev/redis/nope" in result["msg"]
+    assert elasticache.mutating == []
+    assert described(client) is None
+
+
+@pytest.mark.parametrize("value", ["short-1A", "has@at-sign-0123456789", "has space 0123456789abc"])
+def test_auth_token_secret_with_invalid_value(client, elasticache, no_sleep, value):
+    boto3.client("secretsmanager", region_name=REGION).create_secret(Name=SECRET, SecretString=value)
+
+    result = run_failing(base_args(auth_token_secret_id=SECRET))
+
+    assert f"The value of secret {SECRET} (auth_token_secret_id) is not a valid Redis AUTH token" in result["msg"]
+    assert "secretsmanager_random_secret" in result["msg"]
+    assert value not in json.dumps(result, default=str)
+    assert elasticache.mutating == []
+
+
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
 def test_absent_with_final_snapshot(client, elasticache, no_sleep, check_mode):
     created = run(base_args())["replication_group"]
@@ -361,6 +440,10 @@ def test_absent_when_absent(client, elasticache, no_sleep, check_mode):
         (base_args(automatic_failover=False), "multi_az=true needs automatic_failover=true"),
         (base_args(at_rest_encryption=False), "kms_key_id needs at_rest_encryption=true"),
         (base_args(auth_token="short"), "auth_token must be 16 to 128"),
+        (base_args(auth_token="has/slash-0123456789abc"), "only the punctuation !&#$^<>-"),
+        (base_args(auth_token="has_underscore-0123456789"), "only the punctuation !&#$^<>-"),
+        (base_args(auth_token=TOKEN, auth_token_secret_id=SECRET), "mutually exclusive"),
+        (base_args(auth_token_secret_id=SECRET, transit_encryption=False), "auth_token_secret_id needs transit_encryption"),
         (base_args(auth_token=TOKEN, transit_encryption=False), "auth_token needs transit_encryption=true"),
         (base_args(auth_token_update_strategy="SET"), "auth_token"),
         (base_args(auth_token=TOKEN, auth_token_update_strategy="REPLACE"), "auth_token_update_strategy"),
@@ -375,16 +458,22 @@ def test_absent_when_absent(client, elasticache, no_sleep, check_mode):
         "multi-az-without-failover",
         "kms-without-encryption",
         "short-token",
+        "slash-in-token",
+        "underscore-in-token",
+        "token-and-secret",
+        "secret-without-tls",
         "token-without-tls",
         "strategy-without-token",
         "bad-strategy",
     ],
 )
-def test_bad_input(client, elasticache, args, message):
+def test_bad_input(client, elasticache, api_calls, args, message):
+    api_calls.reset()
     result = run_failing(args)
 
     assert message in result["msg"]
     assert elasticache.mutating == []
+    assert "GetSecretValue" not in api_calls
     assert TOKEN not in json.dumps(result, default=str)
 
 
@@ -435,8 +524,8 @@ def stub_cluster():
     }
 
 
-def stub_describe(stubber, replicas):
-    group = stub_group(replicas)
+def stub_describe(stubber, replicas, status="available"):
+    group = stub_group(replicas, status)
     stubber.add_response("describe_replication_groups", {"ReplicationGroups": [group]}, {"ReplicationGroupId": GROUP})
     stubber.add_response(
         "describe_cache_clusters", {"CacheClusters": [stub_cluster()]}, {"CacheClusterId": f"{GROUP}-001"}
@@ -479,3 +568,22 @@ def test_replica_count(stubbed, no_sleep, check_mode, have, want, operation):
     assert result["replication_group"]["replicas_per_node_group"] == want
     if not check_mode:
         assert len(result["replication_group"]["member_clusters"]) == want + 1
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("wait", [True, False], ids=["wait", "no-wait"])
+def test_unchanged_group_still_creating_is_waited_for(stubbed, no_sleep, check_mode, wait):
+    """A group started by a run with wait=false is awaited by a later run with wait=true (and only its id)."""
+    stub_describe(stubbed, 1, status="creating")
+    if wait and not check_mode:
+        # the replication_group_available waiter's first poll, then the final describe
+        stubbed.add_response(
+            "describe_replication_groups", {"ReplicationGroups": [stub_group(1)]}, {"ReplicationGroupId": GROUP}
+        )
+        stub_describe(stubbed, 1)
+
+    result = run(dict(replication_group_id=GROUP, wait=wait), check_mode=check_mode)
+
+    assert result["changed"] is False
+    expected = "available" if wait and not check_mode else "creating"
+    assert result["replication_group"]["status"] == expected
