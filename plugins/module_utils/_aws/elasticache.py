@@ -13,6 +13,7 @@ convert to fail_json once, in main(). The auth token is never read back (AWS doe
 never put in a normalised dict.
 """
 
+import time
 from typing import Any
 from typing import Dict
 from typing import List
@@ -24,7 +25,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 # Keys of the normalised replication group, in the order they are documented.
 REPLICATION_GROUP_KEYS = (
@@ -158,13 +158,36 @@ def remove_tags(client, arn: str, tag_keys: List[str]) -> bool:
     return True
 
 
+# Poll delays while waiting (seconds): short first, growing to POLL_MAX (a creation takes minutes on AWS, seconds
+# in the test cloud).
+POLL_FIRST = 1.0
+POLL_MAX = 30.0
+
+
 @ElastiCacheErrorHandler.common_error_handler("wait for replication group {replication_group_id} to be {state}")
 def wait_for_replication_group(client, replication_group_id: str, state: str, timeout: int) -> None:
-    """Wait with botocore's replication_group_available / replication_group_deleted waiters."""
-    waiter = client.get_waiter("replication_group_available" if state == "available" else "replication_group_deleted")
-    waiter.wait(
-        ReplicationGroupId=replication_group_id, WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=15)
-    )
+    """Poll DescribeReplicationGroups until the group is ``available`` (or gone, for ``deleted``), with delays
+    growing from POLL_FIRST to POLL_MAX seconds; raise AnsibleElastiCacheError after ``timeout`` seconds or when
+    a group being awaited as available disappears or fails."""
+    deadline = time.monotonic() + timeout
+    delay = POLL_FIRST
+    while True:
+        groups = describe_replication_groups(client, replication_group_id)
+        status = groups[0].get("Status") if groups else None
+        if (state == "available" and status == "available") or (state == "deleted" and status is None):
+            return
+        if state == "available" and status in (None, "deleting", "create-failed"):
+            raise AnsibleElastiCacheError(
+                message=f"Failed to wait for replication group {replication_group_id} to be available: it is "
+                f"{status or 'gone'}"
+            )
+        if time.monotonic() + delay > deadline:
+            raise AnsibleElastiCacheError(
+                message=f"Timeout trying to wait for replication group {replication_group_id} to be {state} "
+                f"(still {status} after {timeout} s)"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, POLL_MAX)
 
 
 def _endpoint(endpoint: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:

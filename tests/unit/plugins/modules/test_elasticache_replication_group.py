@@ -587,3 +587,48 @@ def test_unchanged_group_still_creating_is_waited_for(stubbed, no_sleep, check_m
     assert result["changed"] is False
     expected = "available" if wait and not check_mode else "creating"
     assert result["replication_group"]["status"] == expected
+
+
+# --- waiting: DescribeReplicationGroups polled with growing delays, no fixed sleep ---
+
+
+def test_wait_polls_with_growing_delays(monkeypatch):
+    from ansible_collections.strata.platform.plugins.module_utils._aws import elasticache as utils
+
+    stub_client = boto3.client("elasticache", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    slept = []
+    monkeypatch.setattr(utils.time, "sleep", slept.append)
+    with Stubber(stub_client) as stubber:
+        for status in ("creating", "creating", "creating", "creating", "available"):
+            stubber.add_response(
+                "describe_replication_groups", {"ReplicationGroups": [stub_group(1, status)]}, {"ReplicationGroupId": GROUP}
+            )
+        utils.wait_for_replication_group(stub_client, GROUP, "available", 600)
+        stubber.assert_no_pending_responses()
+    assert slept == [1.0, 2.0, 4.0, 8.0]
+
+
+@pytest.mark.parametrize(
+    "statuses, state, message",
+    [
+        (["creating"] * 3, "available", "Timeout trying to wait for replication group fsm-dev-redis to be available"),
+        (["create-failed"], "available", "it is create-failed"),
+        (["deleting"] * 3, "deleted", "to be deleted (still deleting"),
+    ],
+    ids=["timeout", "failed", "delete-timeout"],
+)
+def test_wait_gives_up(monkeypatch, statuses, state, message):
+    from ansible_collections.strata.platform.plugins.module_utils._aws import elasticache as utils
+
+    stub_client = boto3.client("elasticache", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    clock = [0.0]
+    monkeypatch.setattr(utils.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(utils.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    with Stubber(stub_client) as stubber:
+        for status in statuses:
+            stubber.add_response(
+                "describe_replication_groups", {"ReplicationGroups": [stub_group(1, status)]}, {"ReplicationGroupId": GROUP}
+            )
+        with pytest.raises(utils.AnsibleElastiCacheError) as raised:
+            utils.wait_for_replication_group(stub_client, GROUP, state, 3)
+    assert message in raised.value.message
