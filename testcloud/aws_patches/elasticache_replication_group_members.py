@@ -8,12 +8,15 @@ AWS, for a Redis replication group with cluster mode disabled:
   group and maintenance window (DescribeReplicationGroups reports none of these), and its status
   follows the group's.
 - The node group reports a ``ReaderEndpoint`` beside its ``PrimaryEndpoint``.
+- IncreaseReplicaCount / DecreaseReplicaCount set the number of replicas (0 to 5; at least 1 while automatic
+  failover is on: ``InvalidParameterCombination``), adding or removing member clusters.
 - ModifyReplicationGroup applies ``EngineVersion``, ``CacheParameterGroupName``, ``SecurityGroupIds``,
   ``SnapshotWindow``, ``PreferredMaintenanceWindow`` and an ``AuthToken`` with
   ``AuthTokenUpdateStrategy`` (``SET``/``ROTATE`` turn AUTH on, ``DELETE`` off).
 
 moto 5.2.5: ``NumCacheClusters`` is ignored (one member unless ``ReplicasPerNodeGroup``), no cache
-cluster exists for the members (DescribeCacheClusters answers ``CacheClusterNotFound``), node groups
+cluster exists for the members (DescribeCacheClusters answers ``CacheClusterNotFound``), the replica count
+calls are not implemented (HTTP 500), node groups
 carry no ``ReaderEndpoint``, and ModifyReplicationGroup ignores the settings above, so
 ``strata.platform.elasticache_replication_group`` could not read what it created and every re-run would
 report a difference. The members are built from the group at describe time (never stale); a
@@ -21,7 +24,11 @@ group without an engine version or parameter group reports AWS's defaults for Re
 (``7.1``, ``default.redis7``).
 """
 
+from moto.core.responses import ActionResult
 from moto.elasticache.exceptions import CacheClusterNotFound
+from moto.elasticache.exceptions import InvalidParameterCombinationException
+from moto.elasticache.exceptions import InvalidParameterValueException
+from moto.elasticache.exceptions import ReplicationGroupNotFound
 from moto.elasticache.models import ElastiCacheBackend
 from moto.elasticache.responses import ElastiCacheResponse
 
@@ -140,9 +147,52 @@ def _wrap_modify(original):
     return modify_replication_group
 
 
+def set_replica_count(group, count):
+    """Keep the primary and make ``count`` replicas (cluster mode disabled: one node group)."""
+    node_group = group.node_groups[0]
+    members = node_group["node_group_members"]
+    primary = members[0]
+    domain = node_group.get("primary_endpoint_address", "").split(".", 1)[-1]
+    replicas = members[1:1 + count]
+    for number in range(len(replicas) + 2, count + 2):
+        cluster_id = f"{group.replication_group_id}-{number:0>3}"
+        replicas.append(
+            {
+                "cache_cluster_id": cluster_id,
+                "cache_node_id": node_group["node_group_id"],
+                "read_endpoint": {"address": f"{cluster_id}.{domain}", "port": group.port},
+                "preferred_availability_zone": "us-east-1b",
+                "current_role": "replica",
+            }
+        )
+    node_group["node_group_members"] = [primary, *replicas]
+    group.member_clusters = [m["cache_cluster_id"] for m in node_group["node_group_members"]]
+
+
+def _change_replicas(self):
+    group_id = self._get_param("ReplicationGroupId")
+    group = self.elasticache_backend.replication_groups.get(group_id)
+    if group is None:
+        raise ReplicationGroupNotFound(group_id)
+    count = self._get_int_param("NewReplicaCount")
+    if count is None or not 0 <= count <= 5:
+        raise InvalidParameterValueException(f"NewReplicaCount must be between 0 and 5, got {count}")
+    if count == 0 and group.automatic_failover == "enabled":
+        raise InvalidParameterCombinationException(
+            "Automatic failover needs at least one replica: disable it before removing the last replica"
+        )
+    if group.cluster_mode != "enabled":
+        set_replica_count(group, count)
+    return ActionResult({"ReplicationGroup": group})
+
+
 def apply():
-    """Wrap the create and describe of the backend and the modify response."""
+    """Wrap the create and describe of the backend and the modify response; add the replica count calls."""
     applied = wrap_method(ElastiCacheBackend, "create_replication_group", PATCH_NAME, _wrap_create)
     applied |= wrap_method(ElastiCacheBackend, "describe_cache_clusters", PATCH_NAME, _wrap_describe_clusters)
     applied |= wrap_method(ElastiCacheResponse, "modify_replication_group", PATCH_NAME, _wrap_modify)
+    if not hasattr(ElastiCacheResponse, "increase_replica_count"):
+        ElastiCacheResponse.increase_replica_count = _change_replicas
+        ElastiCacheResponse.decrease_replica_count = _change_replicas
+        applied = True
     return applied

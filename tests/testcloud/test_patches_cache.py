@@ -63,6 +63,23 @@ def test_elasticache_replication_group_members(elasticache):
     assert sorted(all_ids) == ["cache-001", "cache-002", "cache-003"]
 
 
+def test_replica_count_changes(elasticache):
+    create_group(elasticache, NumCacheClusters=2, AutomaticFailoverEnabled=True)
+    group = elasticache.increase_replica_count(ReplicationGroupId="cache", NewReplicaCount=3, ApplyImmediately=True)
+    assert group["ReplicationGroup"]["MemberClusters"] == ["cache-001", "cache-002", "cache-003", "cache-004"]
+    assert elasticache.describe_cache_clusters(CacheClusterId="cache-004")["CacheClusters"][0]["ReplicationGroupId"] == "cache"
+    elasticache.decrease_replica_count(ReplicationGroupId="cache", NewReplicaCount=1, ApplyImmediately=True)
+    described = elasticache.describe_replication_groups(ReplicationGroupId="cache")["ReplicationGroups"][0]
+    assert described["MemberClusters"] == ["cache-001", "cache-002"]
+    assert len(described["NodeGroups"][0]["NodeGroupMembers"]) == 2
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.decrease_replica_count(ReplicationGroupId="cache", NewReplicaCount=0, ApplyImmediately=True)
+    assert error_code(excinfo) == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.increase_replica_count(ReplicationGroupId="nope", NewReplicaCount=2, ApplyImmediately=True)
+    assert error_code(excinfo) == "ReplicationGroupNotFoundFault"
+
+
 def test_member_defaults_and_unknown_cluster(elasticache):
     create_group(elasticache)
     cluster = elasticache.describe_cache_clusters(CacheClusterId="cache-001")["CacheClusters"][0]
