@@ -44,6 +44,9 @@ PATCH_MODULES = (
     "kafka_list_clusters_cluster_info",
     "kafka_get_bootstrap_brokers",
     "kafka_configurations",
+    "rds_db_parameter_group_not_found",
+    "rds_db_parameters",
+    "rds_db_parameter_group_in_use",
 )
 
 
