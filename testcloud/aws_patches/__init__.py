@@ -44,6 +44,7 @@ PATCH_MODULES = (
     "kafka_list_clusters_cluster_info",
     "kafka_get_bootstrap_brokers",
     "kafka_configurations",
+    "kafka_cluster_updates",
     "rds_db_parameter_group_not_found",
     "rds_db_parameters",
     "rds_db_parameter_group_in_use",
