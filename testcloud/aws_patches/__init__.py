@@ -39,6 +39,7 @@ PATCH_MODULES = (
     "elasticache_replication_group_members",
     "elasticache_cache_parameter_groups",
     "elasticache_modify_cache_subnet_group",
+    "elasticache_replication_group_final_snapshot",
     "kafka_cluster_active_after_creation",
     "kafka_cluster_not_found",
     "kafka_list_clusters_cluster_info",

@@ -220,3 +220,18 @@ def test_elasticache_modify_cache_subnet_group(elasticache, subnet_ids):
     with pytest.raises(ClientError) as excinfo:
         elasticache.modify_cache_subnet_group(CacheSubnetGroupName="nope", CacheSubnetGroupDescription="x")
     assert error_code(excinfo) == "CacheSubnetGroupNotFoundFault"
+
+
+def test_elasticache_replication_group_final_snapshot(elasticache):
+    create_group(elasticache, NumCacheClusters=2)
+    elasticache.delete_replication_group(ReplicationGroupId="cache", FinalSnapshotIdentifier="cache-final-1")
+    snapshots = elasticache.describe_snapshots(SnapshotName="cache-final-1")["Snapshots"]
+    assert [s["ReplicationGroupId"] for s in snapshots] == ["cache"]
+
+    create_group(elasticache)
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.delete_replication_group(ReplicationGroupId="cache", FinalSnapshotIdentifier="cache-final-1")
+    assert error_code(excinfo) == "SnapshotAlreadyExistsFault"
+    assert elasticache.describe_replication_groups(ReplicationGroupId="cache")["ReplicationGroups"]  # not deleted
+    elasticache.delete_replication_group(ReplicationGroupId="cache")
+    assert elasticache.describe_snapshots(SnapshotName="cache-final-1")["Snapshots"]
