@@ -156,6 +156,12 @@ def test_absent_with_recovery_window_then_restore(sm, api_calls, no_sleep, check
     again = run(dict(name=NAME, state="absent", recovery_window_in_days=7))
     assert again["changed"] is False and api_calls.mutating == []
 
+    api_calls.reset()
+    planned = run(args(), check_mode=True)
+    assert planned["changed"] is True and planned["secret"]["deleted_date"] is None
+    assert "RestoreSecret" not in api_calls and api_calls.mutating == []
+    assert "DeletedDate" in sm.describe_secret(SecretId=NAME)
+
     restored = run(args())
     assert restored["changed"] is True
     assert restored["diff"]["before"]["deleted_date"] is not None
