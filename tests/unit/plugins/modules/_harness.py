@@ -54,6 +54,7 @@ MUTATING_PREFIXES = (
     "Increase",
     "Decrease",
     "Reboot",
+    "Reset",
     "Test",
 )
 
