@@ -107,12 +107,13 @@ def slow_cloud(tmp_path_factory):
     cloud = AwsTestCloud(log_path=tmp_path_factory.mktemp("slowcloud") / "aws.log", create_seconds=CREATE_SECONDS)
     with cloud:
         ec2 = client_on(cloud, "ec2")
+        started = time.monotonic()  # before the first creation: each is ready CREATE_SECONDS after its own
         created = {
             "rds": create_db(client_on(cloud, "rds"), "slow-db", AllocatedStorage=20)["DBInstanceIdentifier"],
             "elasticache": create_replication_group(client_on(cloud, "elasticache"), "slow-cache")["ReplicationGroupId"],
             "kafka": create_kafka_cluster(client_on(cloud, "kafka"), "slow-kafka", subnets(ec2)),
         }
-        yield cloud, created, time.monotonic()
+        yield cloud, created, started
 
 
 def check_slow_creation(slow_cloud, read, creating, ready):
