@@ -10,7 +10,6 @@ import boto3
 import pytest
 
 from ansible_collections.strata.platform.plugins.modules import elasticache_parameter_group as module
-from _harness import MUTATING_PREFIXES
 from _harness import REGION
 from _harness import run as run_module
 from _harness import run_failing as run_failing_module
@@ -45,11 +44,6 @@ def args(**extra):
     return base
 
 
-def mutating(api_calls):
-    """The harness's mutating calls plus ResetCacheParameterGroup (its prefix list has no Reset)."""
-    return [name for name in api_calls if name.startswith(MUTATING_PREFIXES + ("Reset",))]
-
-
 def user_values(client):
     found = client.describe_cache_parameters(CacheParameterGroupName=NAME, Source="user")["Parameters"]
     return {p["ParameterName"]: p["ParameterValue"] for p in found}
@@ -68,10 +62,10 @@ def test_create(client, api_calls, check_mode):
     assert group["tags"] == {"layer": "cache"}
     assert result["diff"] == {"before": {}, "after": group}
     if check_mode:
-        assert mutating(api_calls) == []
+        assert api_calls.mutating == []
         assert NAME not in [g["CacheParameterGroupName"] for g in client.describe_cache_parameter_groups()["CacheParameterGroups"]]
     else:
-        assert mutating(api_calls) == ["CreateCacheParameterGroup", "ModifyCacheParameterGroup"]
+        assert api_calls.mutating == ["CreateCacheParameterGroup", "ModifyCacheParameterGroup"]
         assert group["arn"].endswith(f":parametergroup:{NAME}")
         assert user_values(client) == {"maxmemory-policy": "allkeys-lru"}
 
@@ -86,7 +80,7 @@ def test_rerun_is_unchanged(client, api_calls, check_mode):
     assert result["changed"] is False
     assert result["cache_parameter_group"] == created
     assert result["diff"]["before"] == result["diff"]["after"] == created
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
@@ -102,9 +96,9 @@ def test_change_parameters_purge_and_tags(client, api_calls, check_mode):
     assert result["cache_parameter_group"]["tags"] == {"layer": "cache"}
     assert result["diff"]["before"] == before
     if check_mode:
-        assert mutating(api_calls) == []
+        assert api_calls.mutating == []
     else:
-        assert sorted(mutating(api_calls)) == [
+        assert sorted(api_calls.mutating) == [
             "ModifyCacheParameterGroup", "RemoveTagsFromResource", "ResetCacheParameterGroup"
         ]
         assert user_values(client) == {"maxmemory-policy": "volatile-lfu", "activedefrag": "yes"}
@@ -116,7 +110,7 @@ def test_without_purge_other_parameters_stay(client, api_calls):
     api_calls.reset()
     result = run(args(parameters={"maxmemory-policy": "allkeys-lru"}, purge_parameters=False))
     assert result["changed"] is False
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
     assert user_values(client) == {"maxmemory-policy": "allkeys-lru", "timeout": "300"}
 
 
@@ -141,7 +135,7 @@ def test_bad_parameters_fail_before_any_change(client, api_calls, check_mode, pa
 
     assert f"Failed to update cache parameter group {NAME}" in result["msg"]
     assert message in result["msg"]
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
 
 
 def test_family_cannot_change(client, api_calls):
@@ -149,7 +143,7 @@ def test_family_cannot_change(client, api_calls):
     api_calls.reset()
     result = run_failing(args(family="valkey8"))
     assert "its family is 'redis7', asked 'valkey8'" in result["msg"]
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
 
 
 def test_description_cannot_change_warns(client, api_calls):
@@ -158,7 +152,7 @@ def test_description_cannot_change_warns(client, api_calls):
     result = run(args(description="other"))
     assert result["changed"] is False
     assert any("description cannot be changed" in w for w in result.get("warnings", []))
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
@@ -172,12 +166,12 @@ def test_absent(client, api_calls, check_mode):
     assert result["diff"] == {"before": created, "after": {}}
     names = [g["CacheParameterGroupName"] for g in client.describe_cache_parameter_groups()["CacheParameterGroups"]]
     if check_mode:
-        assert mutating(api_calls) == [] and NAME in names
+        assert api_calls.mutating == [] and NAME in names
     else:
-        assert mutating(api_calls) == ["DeleteCacheParameterGroup"] and NAME not in names
+        assert api_calls.mutating == ["DeleteCacheParameterGroup"] and NAME not in names
         api_calls.reset()
         assert run(dict(name=NAME, state="absent"))["changed"] is False
-        assert mutating(api_calls) == []
+        assert api_calls.mutating == []
 
 
 @pytest.mark.parametrize(
@@ -198,4 +192,4 @@ def test_bad_input_fails_before_any_call(client, api_calls, bad, message):
 def test_create_needs_family(client, api_calls):
     result = run_failing(dict(name=NAME))
     assert "family is required to create cache parameter group" in result["msg"]
-    assert mutating(api_calls) == []
+    assert api_calls.mutating == []
