@@ -55,6 +55,7 @@ MUTATING_PREFIXES = (
     "Decrease",
     "Reboot",
     "Reset",
+    "Restore",
     "Test",
 )
 
