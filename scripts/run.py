@@ -72,7 +72,36 @@ def describe_built(targets, env):
                 f"{host:<24} {region:<11} {vpc['VpcId']:<22} {vpc['CidrBlock']:<15} subnets[{tier_text}] "
                 f"nat={len(nats)} route_tables={len(rts)} flow_logs={len(flows)}"
             )
+        lines.extend(f"{'':<24} {region:<11} {line}" for line in describe_data_stores(
+            session, endpoint, region, vpcs, f"{hv.get('platform_name')}-{hv.get('platform_environment')}-"))
     return lines
+
+
+def describe_data_stores(session, endpoint, region, vpcs, prefix):
+    """One line per data store of the environment in the region: RDS instances (in its VPC), Redis
+    replication groups and MSK clusters (named <platform_name>-<environment>-...)."""
+    vpc_ids = {v["VpcId"] for v in vpcs}
+    rds = session.client("rds", region_name=region, endpoint_url=endpoint)
+    out = []
+    for db in rds.describe_db_instances()["DBInstances"]:
+        if db.get("DBSubnetGroup", {}).get("VpcId") in vpc_ids:
+            role = f"replica of {db['ReadReplicaSourceDBInstanceIdentifier']}" if db.get(
+                "ReadReplicaSourceDBInstanceIdentifier") else ("multi-AZ" if db["MultiAZ"] else "single-AZ")
+            out.append(f"rds {db['DBInstanceIdentifier']} {db['DBInstanceClass']} {db['AllocatedStorage']} GiB "
+                       f"{db['StorageType']} {role} {db['DBInstanceStatus']}")
+    elasticache = session.client("elasticache", region_name=region, endpoint_url=endpoint)
+    for group in elasticache.describe_replication_groups()["ReplicationGroups"]:
+        if not group["ReplicationGroupId"].startswith(prefix):
+            continue
+        out.append(f"redis {group['ReplicationGroupId']} {group.get('CacheNodeType')} "
+                   f"nodes={len(group.get('MemberClusters', []))} failover={group.get('AutomaticFailover')} "
+                   f"{group['Status']}")
+    kafka = session.client("kafka", region_name=region, endpoint_url=endpoint)
+    for cluster in kafka.list_clusters_v2(ClusterNameFilter=prefix)["ClusterInfoList"]:
+        brokers = cluster.get("Provisioned", {}).get("BrokerNodeGroupInfo", {}).get("InstanceType", "?")
+        count = cluster.get("Provisioned", {}).get("NumberOfBrokerNodes", "?")
+        out.append(f"kafka {cluster['ClusterName']} {brokers} brokers={count} {cluster['State']}")
+    return out
 
 
 def main():
