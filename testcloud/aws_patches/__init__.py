@@ -52,6 +52,7 @@ PATCH_MODULES = (
     "rds_db_parameter_group_not_found",
     "rds_db_parameters",
     "rds_db_parameter_group_in_use",
+    "rds_read_replica_of_managed_password_source",
 )
 
 

@@ -1,26 +1,38 @@
 """Tests of the RDS fidelity patches added for rds_db_instance (testcloud/aws_patches/rds_*): the test cloud
-behaves like AWS for Performance Insights, DBPortNumber and read replicas."""
+behaves like AWS for Performance Insights, DBPortNumber and read replicas (including the refusal of a replica
+of a source whose master password RDS manages)."""
 
 import time
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from testcloud.aws import ACCESS_KEY, REGION, SECRET_KEY, AwsTestCloud
+from testcloud.aws_patches import PATCH_MODULES
+from testcloud.aws_patches import load
 from tests.testcloud.conftest import CLIENT_CONFIG
 
 CREATE_SECONDS = 1.5
 POLL_DEADLINE = 15.0
 
 
-def create_db(rds, name, **params):
-    """A small encrypted PostgreSQL instance whose password RDS manages; its DBInstance."""
+# Not a secret: the password of test instances that must be able to have read replicas.
+OWN_PASSWORD = "test-cloud-only-1"
+
+
+def create_db(rds, name, password=None, engine="postgres", **params):
+    """A small encrypted instance (PostgreSQL unless told) whose password RDS manages, or, with ``password``, its
+    own (a source of read replicas needs one); its DBInstance."""
+    if password is None:
+        params["ManageMasterUserPassword"] = True
+    else:
+        params["MasterUserPassword"] = password
     return rds.create_db_instance(
         DBInstanceIdentifier=name,
-        Engine="postgres",
+        Engine=engine,
         DBInstanceClass="db.t3.micro",
         MasterUsername="strata",
-        ManageMasterUserPassword=True,
         AllocatedStorage=20,
         StorageEncrypted=True,
         BackupRetentionPeriod=7,
@@ -43,7 +55,7 @@ def test_rds_performance_insights(clients):
     key = clients("kms").create_key()["KeyMetadata"]["Arn"]
     default_key = clients("kms").describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"]
 
-    off = create_db(rds, "pi-off")
+    off = create_db(rds, "pi-off", password=OWN_PASSWORD)
     assert off["PerformanceInsightsEnabled"] is False
     assert "PerformanceInsightsKMSKeyId" not in off and "PerformanceInsightsRetentionPeriod" not in off
 
@@ -79,10 +91,9 @@ def test_rds_modify_db_port_number(clients):
 
 
 def test_rds_read_replica_own_settings(clients):
-    rds, secrets = clients("rds"), clients("secretsmanager")
-    source = create_db(rds, "source", EnableCloudwatchLogsExports=["postgresql"],
-                       Tags=[{"Key": "role", "Value": "primary"}])
-    secret_arn = source["MasterUserSecret"]["SecretArn"]
+    rds = clients("rds")
+    create_db(rds, "source", password=OWN_PASSWORD, EnableCloudwatchLogsExports=["postgresql"],
+              Tags=[{"Key": "role", "Value": "primary"}])
 
     replica = rds.create_db_instance_read_replica(DBInstanceIdentifier="replica",
                                                   SourceDBInstanceIdentifier="source")["DBInstance"]
@@ -99,11 +110,94 @@ def test_rds_read_replica_own_settings(clients):
     assert describe(rds, "replica").get("EnabledCloudwatchLogsExports", []) == []
     assert describe(rds, "source")["EnabledCloudwatchLogsExports"] == ["postgresql"]
     assert describe(rds, "source")["TagList"] == [{"Key": "role", "Value": "primary"}]
-    # deleting the replica leaves the source's secret
     rds.delete_db_instance(DBInstanceIdentifier="replica", SkipFinalSnapshot=True)
-    assert secrets.describe_secret(SecretId=secret_arn)["OwningService"] == "rds"
-    assert describe(rds, "source")["MasterUserSecret"]["SecretArn"] == secret_arn
     assert describe(rds, "source")["ReadReplicaDBInstanceIdentifiers"] == []
+
+
+def test_rds_read_replica_own_settings_keeps_the_source_secret(clients):
+    """SQL Server, the one engine whose managed-password sources may have replicas: the replica has no secret of
+    its own, and deleting it leaves the source's."""
+    rds, secrets = clients("rds"), clients("secretsmanager")
+    source = create_db(rds, "mssql", engine="sqlserver-se", LicenseModel="license-included")
+    secret_arn = source["MasterUserSecret"]["SecretArn"]
+
+    replica = rds.create_db_instance_read_replica(DBInstanceIdentifier="mssql-replica",
+                                                  SourceDBInstanceIdentifier="mssql")["DBInstance"]
+
+    assert "MasterUserSecret" not in replica
+    rds.delete_db_instance(DBInstanceIdentifier="mssql-replica", SkipFinalSnapshot=True)
+    assert secrets.describe_secret(SecretId=secret_arn)["OwningService"] == "rds"
+    assert describe(rds, "mssql")["MasterUserSecret"]["SecretArn"] == secret_arn
+    assert describe(rds, "mssql")["ReadReplicaDBInstanceIdentifiers"] == []
+
+
+# --- rds_read_replica_of_managed_password_source ---
+
+
+def test_rds_read_replica_of_managed_password_source_is_registered():
+    """Applied by the test cloud after the patches that also wrap replica creation (so it runs first)."""
+    assert PATCH_MODULES[-1] == "rds_read_replica_of_managed_password_source"
+    assert PATCH_MODULES.index("rds_read_replica_own_settings") < PATCH_MODULES.index(PATCH_MODULES[-1])
+    patch = load(PATCH_MODULES[-1])
+    patch.apply()
+    assert patch.apply() is False
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_rds_read_replica_of_managed_password_source(clients, engine):
+    rds, secrets = clients("rds"), clients("secretsmanager")
+    source = create_db(rds, "managed", engine=engine)
+    secret_arn = source["MasterUserSecret"]["SecretArn"]
+
+    with pytest.raises(ClientError) as excinfo:
+        rds.create_db_instance_read_replica(DBInstanceIdentifier="managed-replica",
+                                            SourceDBInstanceIdentifier="managed")
+
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidParameterValue",
+        f"Creating read replicas for source instance with engine {engine} where ManageMasterUserPassword is enabled "
+        "is not supported.",
+    )
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # nothing was created, the source is untouched
+    with pytest.raises(ClientError) as missing:
+        describe(rds, "managed-replica")
+    assert missing.value.response["Error"]["Code"] == "DBInstanceNotFound"
+    after = describe(rds, "managed")
+    assert after["ReadReplicaDBInstanceIdentifiers"] == []
+    assert after["MasterUserSecret"]["SecretArn"] == secret_arn
+    assert secrets.describe_secret(SecretId=secret_arn)["OwningService"] == "rds"
+    # by ARN too
+    with pytest.raises(ClientError) as by_arn:
+        rds.create_db_instance_read_replica(DBInstanceIdentifier="managed-replica",
+                                            SourceDBInstanceIdentifier=after["DBInstanceArn"])
+    assert by_arn.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_rds_read_replica_of_managed_password_source_after_the_fix(clients):
+    """The fix AWS allows: the source gets a password of its own (RDS deletes its secret), then the replica."""
+    rds, secrets = clients("rds"), clients("secretsmanager")
+    secret_arn = create_db(rds, "moved")["MasterUserSecret"]["SecretArn"]
+
+    rds.modify_db_instance(DBInstanceIdentifier="moved", ManageMasterUserPassword=False,
+                           MasterUserPassword=OWN_PASSWORD, ApplyImmediately=True)
+    replica = rds.create_db_instance_read_replica(DBInstanceIdentifier="moved-replica",
+                                                  SourceDBInstanceIdentifier="moved")["DBInstance"]
+
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"] == "moved"
+    assert "MasterUserSecret" not in describe(rds, "moved")
+    assert describe(rds, "moved")["ReadReplicaDBInstanceIdentifiers"] == ["moved-replica"]
+    with pytest.raises(ClientError) as gone:
+        secrets.describe_secret(SecretId=secret_arn)
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_rds_read_replica_of_an_unknown_source_is_still_not_found(clients):
+    with pytest.raises(ClientError) as excinfo:
+        clients("rds").create_db_instance_read_replica(DBInstanceIdentifier="orphan",
+                                                       SourceDBInstanceIdentifier="missing")
+    assert excinfo.value.response["Error"]["Code"] == "DBInstanceNotFound"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +225,7 @@ def test_rds_read_replica_own_settings_creation_time(slow_cloud):
     """A replica of a source created long ago is still ``creating`` for its own creation time."""
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
     rds = session.client("rds", endpoint_url=slow_cloud.endpoint, config=CLIENT_CONFIG)
-    create_db(rds, "slow-source")
+    create_db(rds, "slow-source", password=OWN_PASSWORD)
     assert statuses_until_available(rds, "slow-source") == ["creating", "available"]
 
     started = time.monotonic()
