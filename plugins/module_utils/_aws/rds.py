@@ -6,8 +6,10 @@
 """RDS DB instances: one thin wrapper per API call, the poller, the normalised shape and the managed view.
 
 Private to the collection (used by rds_db_instance). Every wrapper retries on throttling (AWSRetry) and raises
-AnsibleRDSError, which the module converts to fail_json once, in main(). No wrapper ever sends a master password,
-and the normalised instance never carries one (PendingModifiedValues.MasterUserPassword is dropped).
+AnsibleRDSError, which the module converts to fail_json once, in main(). A master password only ever passes
+through create_db_instance() / modify_db_instance() as ``MasterUserPassword`` (read by the module from the secret
+named by master_user_password_secret_id); no error message here names it, and the normalised instance never
+carries one (PendingModifiedValues.MasterUserPassword is dropped).
 
 Two shapes:
 - the *instance*: DescribeDBInstances' DBInstance in snake_case (camel_dict_to_snake_dict), datetimes as ISO
@@ -57,6 +59,7 @@ MANAGED_KEYS = (
     "db_name",
     "master_username",
     "manage_master_user_password",
+    "master_password_source",
     "master_user_secret_arn",
     "master_user_secret_kms_key_id",
     "backup_retention_period",
@@ -129,6 +132,15 @@ _PENDING = (
     "backup_retention_period",
     "port",
 )
+
+
+# master_password_source values besides "secret:<secret id>".
+RDS_MANAGED = "rds-managed"
+INHERITED = "inherited"
+SELF_MANAGED = "self-managed"
+# Longest master password per engine (RDS CreateDBInstance MasterUserPassword constraints); others 128.
+_PASSWORD_MAX_LENGTH = {"mysql": 41, "mariadb": 41, "oracle": 30}
+_PASSWORD_FORBIDDEN = set('/"@ ')
 
 
 class AnsibleRDSError(AnsibleAWSError):
@@ -287,10 +299,50 @@ def normalize_db_instance(instance: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
-def managed_view(instance: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+def password_source(view: Dict[str, Any], password_secret_id: Optional[str] = None) -> str:
+    """Where the master password of an instance (its managed view) comes from, never the password itself.
+
+    ``rds-managed`` (RDS keeps it in its own secret, MasterUserSecret), ``inherited`` (a read replica: its source's),
+    ``secret:<id>`` (its own password, taken to be the value of the secret the task names: AWS never says where a
+    password came from), ``self-managed`` (its own password, and the task names no secret)."""
+    if view.get("manage_master_user_password"):
+        return RDS_MANAGED
+    if view.get("source_db_instance_identifier"):
+        return INHERITED
+    if password_secret_id:
+        return f"secret:{password_secret_id}"
+    return SELF_MANAGED
+
+
+def password_rule(engine: Optional[str]) -> str:
+    """RDS's rule for a master password of ``engine``, in words."""
+    return (
+        f"8 to {password_max_length(engine)} printable ASCII characters, without a slash (/), a double quote (\"), "
+        "an at sign (@) or a space"
+    )
+
+
+def password_max_length(engine: Optional[str]) -> int:
+    engine = (engine or "").lower()
+    for prefix, length in _PASSWORD_MAX_LENGTH.items():
+        if engine.startswith(prefix):
+            return length
+    return 128
+
+
+def valid_master_password(engine: Optional[str], value: Any) -> bool:
+    """Whether ``value`` is a master password RDS accepts for ``engine`` (see password_rule)."""
+    if not isinstance(value, str) or not 8 <= len(value) <= password_max_length(engine):
+        return False
+    return all(33 <= ord(char) <= 126 for char in value) and not _PASSWORD_FORBIDDEN & set(value)
+
+
+def managed_view(instance: Optional[Dict[str, Any]], password_secret_id: Optional[str] = None) -> Dict[str, Any]:
     """The managed attributes of a normalised instance, as the module's options name them ({} for None).
 
     Pending modifications (apply_immediately=false) count as done: they are what the instance will have.
+    ``master_password_source`` names ``password_secret_id`` (the task's master_user_password_secret_id) for an
+    instance whose password RDS does not manage (see password_source).
     """
     if not instance:
         return {}
@@ -321,6 +373,7 @@ def managed_view(instance: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     logs -= set(pending_logs.get("log_types_to_disable") or [])
     view["enable_cloudwatch_logs_exports"] = sorted(logs)
     view["tags"] = dict(instance.get("tags") or {})
+    view["master_password_source"] = password_source(view, password_secret_id)
     return {key: view.get(key) for key in MANAGED_KEYS}
 
 

@@ -3,8 +3,10 @@
 moto (``mock_aws``, in-process) serves RDS, KMS, Secrets Manager and EC2, with the test cloud's RDS fidelity
 patches applied in this process (``testcloud/aws_patches/rds_*``): new instances report ``creating`` for
 ``STRATA_TESTCLOUD_CREATE_SECONDS_RDS`` seconds (unset here: at once), gp3 reports its baseline IOPS and
-throughput, Performance Insights settings are reported, ``DBPortNumber`` moves the port, and a read replica is an
-instance of its own. Every test also checks that no request of the module carried a master password.
+throughput, Performance Insights settings are reported, ``DBPortNumber`` moves the port, a read replica is an
+instance of its own, and a read replica of a source whose password RDS manages is refused. Every test also checks
+that the module sent a master password only where the test expects one (with master_user_password_secret_id:
+CreateDBInstance of a primary, or ModifyDBInstance moving it from RDS-managed to the secret), and nowhere else.
 """
 
 import functools
@@ -17,6 +19,8 @@ import boto3
 import botocore.client
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.strata.platform.plugins.module_utils._aws import rds as rds_utils
 from ansible_collections.strata.platform.plugins.modules import rds_db_instance as module
 from _harness import REGION
@@ -24,9 +28,6 @@ from _harness import ApiCalls
 from _harness import run as run_module
 from _harness import run_failing as run_failing_module
 from testcloud.aws_patches import load as load_patch
-
-run = functools.partial(run_module, module)
-run_failing = functools.partial(run_failing_module, module)
 
 DB = "fsm-dev-postgres"
 REPLICA = "fsm-dev-postgres-replica-1"
@@ -36,7 +37,30 @@ RDS_PATCHES = (
     "rds_performance_insights",
     "rds_modify_db_port_number",
     "rds_read_replica_own_settings",
+    "rds_read_replica_of_managed_password_source",
 )
+# The master password secret (as the database role names it) and its value: valid for PostgreSQL, and made of
+# characters a careless module could leak anywhere (no / " @ or space, as RDS requires).
+SECRET_NAME = "fsm/dev/postgres/master-password"
+PASSWORD = "Unit-Test-Master-Pw!#$^<>-4f9c2e71b8"
+# Where an API call carrying MasterUserPassword may come from: the module, while RECORDER.in_module is set.
+RECORDER = SimpleNamespace(in_module=False)
+
+
+def _in_module(runner):
+    @functools.wraps(runner)
+    def wrapped(*args, **kwargs):
+        RECORDER.in_module = True
+        try:
+            return runner(module, *args, **kwargs)
+        finally:
+            RECORDER.in_module = False
+
+    return wrapped
+
+
+run = _in_module(run_module)
+run_failing = _in_module(run_failing_module)
 MONITORING_ROLE = "arn:aws:iam::123456789012:role/fsm-dev-rds-monitoring"
 # Only compared, never used: no need to create it.
 OTHER_KEY = "arn:aws:kms:us-east-1:123456789012:key/ffffffff-1111-2222-3333-444455556666"
@@ -67,17 +91,25 @@ def shared_client_classes():
 
 
 class Calls(ApiCalls):
-    """Operation names (for ``.mutating``) plus each call's service and parameters."""
+    """Operation names (for ``.mutating``) plus each call's service and parameters.
+
+    ``by_module``: the operations the module called (not the test's own calls). ``passwords_sent``: the operations
+    of the module that carried MasterUserPassword, since the test began (not reset); at the end of the test it must
+    equal ``passwords_expected``, which the test (or create_secret_primary) extends."""
 
     def __init__(self):
         super().__init__()
         self.params = []
         self.services = []
+        self.by_module = []
+        self.passwords_sent = []
+        self.passwords_expected = []
 
     def reset(self):
         super().reset()
         del self.params[:]
         del self.services[:]
+        del self.by_module[:]
 
     def of(self, name):
         return [params for op, params in zip(self, self.params) if op == name]
@@ -85,7 +117,8 @@ class Calls(ApiCalls):
 
 @pytest.fixture
 def calls(aws, monkeypatch):
-    """Every API call through botocore, recorded; at the end, none may have carried a master password."""
+    """Every API call through botocore, recorded. At the end: the module sent a master password only in the calls
+    the test expected, and the secret's value was in no other parameter of any of its calls."""
     recorded = Calls()
     original = botocore.client.BaseClient._make_api_call
 
@@ -93,14 +126,37 @@ def calls(aws, monkeypatch):
         recorded.append(operation_name)
         recorded.params.append(dict(api_params))
         recorded.services.append(self.meta.service_model.service_name)
+        if RECORDER.in_module:
+            recorded.by_module.append(operation_name)
+            others = {key: value for key, value in api_params.items() if key != "MasterUserPassword"}
+            assert PASSWORD not in json.dumps(others, default=str), operation_name
+            if "MasterUserPassword" in api_params:
+                recorded.passwords_sent.append(operation_name)
         return original(self, operation_name, api_params)
 
     monkeypatch.delenv("STRATA_TESTCLOUD_CREATE_SECONDS", raising=False)
     monkeypatch.delenv("STRATA_TESTCLOUD_CREATE_SECONDS_RDS", raising=False)
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     yield recorded
-    for params in recorded.params:
-        assert "MasterUserPassword" not in params
+    assert recorded.passwords_sent == recorded.passwords_expected
+
+
+@pytest.fixture
+def no_log_values(capture_exits, monkeypatch):
+    """The values the module registered as no_log (module.no_log_values) when it exited or failed, in order."""
+    seen = []
+    exit_json, fail_json = basic.AnsibleModule.exit_json, basic.AnsibleModule.fail_json
+
+    def recording(original):
+        def record(self, *args, **kwargs):
+            seen.append(set(self.no_log_values))
+            return original(self, *args, **kwargs)
+
+        return record
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", recording(exit_json))
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", recording(fail_json))
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -206,11 +262,42 @@ def create_primary(env, **extra):
     return result
 
 
+@pytest.fixture
+def secret(env):
+    """The master password secret (value PASSWORD), made the way the database role makes it; its ARN."""
+    arn = env.secrets.create_secret(Name=SECRET_NAME, SecretString=PASSWORD)["ARN"]
+    env.calls.reset()
+    return arn
+
+
+def secret_primary_args(env, secret_id, **extra):
+    """primary_args with the password from ``secret_id`` (manage_master_user_password and the RDS-managed secret's
+    KMS key left unset)."""
+    args = primary_args(env, **extra)
+    args.pop("manage_master_user_password")
+    args.pop("master_user_secret_kms_key_id")
+    args["master_user_password_secret_id"] = secret_id
+    args.update(extra)
+    return args
+
+
+def create_secret_primary(env, secret_id, **extra):
+    """Create the primary with its password from ``secret_id`` (one CreateDBInstance carrying it)."""
+    env.calls.passwords_expected.append("CreateDBInstance")
+    result = run(secret_primary_args(env, secret_id, **extra))
+    env.calls.reset()
+    return result
+
+
 def secret_values(env):
-    """Every secret string stored in Secrets Manager (the generated master passwords)."""
-    values = []
+    """Every secret string stored in Secrets Manager (the master passwords, generated by RDS or PASSWORD)."""
+    values = [PASSWORD]
     for secret in env.secrets.list_secrets()["SecretList"]:
-        values.append(env.secrets.get_secret_value(SecretId=secret["ARN"])["SecretString"])
+        value = env.secrets.get_secret_value(SecretId=secret["ARN"]).get("SecretString")
+        if value:
+            values.append(value)
+            if value.startswith("{"):
+                values.append(json.loads(value)["password"])
     return values
 
 
@@ -218,7 +305,6 @@ def assert_no_secret(env, result):
     dumped = json.dumps(result, default=str)
     for value in secret_values(env):
         assert value not in dumped
-        assert json.loads(value)["password"] not in dumped
     assert not {"MasterUserPassword", "master_user_password", "password"} & keys_of(result)
 
 
@@ -695,8 +781,8 @@ def test_log_exports_compared_as_a_set(env, no_sleep, check_mode):
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
-def test_create_replica(env, no_sleep, check_mode):
-    primary = create_primary(env)
+def test_create_replica(env, secret, no_sleep, check_mode):
+    primary = create_secret_primary(env, secret)
 
     result = run(replica_args(env), check_mode=check_mode)
 
@@ -713,6 +799,7 @@ def test_create_replica(env, no_sleep, check_mode):
         db_name="app",
         master_username="strata",
         manage_master_user_password=False,
+        master_password_source="inherited",
         master_user_secret_arn=None,
         vpc_security_group_ids=[env.sg],
         db_parameter_group_name="fsm-dev-postgres16",
@@ -722,10 +809,12 @@ def test_create_replica(env, no_sleep, check_mode):
         tags={"environment": "dev", "role": "replica"},
     )
     assert {key: view[key] for key in expected} == expected
+    assert result["master_password_source"] == "inherited"
     assert_no_secret(env, result)
     if check_mode:
         assert result["changes"] == ["created"]
         assert env.calls.mutating == []
+        assert "GetSecretValue" not in env.calls.by_module
         assert described(env, REPLICA) is None
         return
     assert result["changes"] == ["created", "preferred_maintenance_window"]
@@ -744,12 +833,13 @@ def test_create_replica(env, no_sleep, check_mode):
 
     assert again["changed"] is False
     assert env.calls == ["DescribeDBInstances"]
-    # the source is not touched by its replica
-    assert run(primary_args(env))["diff"]["after"] == primary["diff"]["after"]
+    # the source is not touched by its replica (and its secret is not read again)
+    assert run(secret_primary_args(env, secret))["diff"]["after"] == primary["diff"]["after"]
+    assert "GetSecretValue" not in env.calls.by_module
 
 
-def test_replica_changes_leave_the_source_alone(env, no_sleep):
-    primary = create_primary(env)
+def test_replica_changes_leave_the_source_alone(env, secret, no_sleep):
+    primary = create_secret_primary(env, secret)
     run(replica_args(env))
     env.calls.reset()
 
@@ -758,7 +848,7 @@ def test_replica_changes_leave_the_source_alone(env, no_sleep):
 
     assert result["changes"] == ["db_instance_class", "enable_cloudwatch_logs_exports", "tags"]
     assert [p["DBInstanceIdentifier"] for p in env.calls.of("ModifyDBInstance")] == [REPLICA]
-    source = run(primary_args(env))
+    source = run(secret_primary_args(env, secret))
     assert source["changed"] is False
     assert source["diff"]["after"] == primary["diff"]["after"]
 
@@ -791,8 +881,8 @@ def test_replica_of_a_missing_source(env, no_sleep):
     ],
     ids=["no-backups", "other-key", "other-engine"],
 )
-def test_replica_source_checks(env, no_sleep, primary, replica, message):
-    create_primary(env, **primary)
+def test_replica_source_checks(env, secret, no_sleep, primary, replica, message):
+    create_secret_primary(env, secret, **primary)
     if replica.get("kms_key_id") == "other":
         replica = {"kms_key_id": env.other_key}
 
@@ -801,6 +891,335 @@ def test_replica_source_checks(env, no_sleep, primary, replica, message):
     assert f"Cannot create read replica {REPLICA} of {DB}" in result["msg"]
     assert message in result["msg"]
     assert env.calls.mutating == []
+
+
+# --- master password from a secret (master_user_password_secret_id) ----------------------------------------------
+
+
+def secret_source(secret_id):
+    return f"secret:{secret_id}"
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_create_primary_with_password_secret(env, no_sleep, no_log_values, check_mode):
+    """Check mode plans without reading the secret (here it does not exist yet: planned by an earlier task); the
+    real run reads it once and sends it once; a re-run never reads it."""
+    if not check_mode:
+        arn = env.secrets.create_secret(Name=SECRET_NAME, SecretString=PASSWORD)["ARN"]
+        env.calls.reset()
+        env.calls.passwords_expected.append("CreateDBInstance")
+    secret_id = SECRET_NAME if check_mode else arn
+
+    result = run(secret_primary_args(env, secret_id), check_mode=check_mode)
+
+    assert result["changed"] is True and result["changes"] == ["created"]
+    assert result["master_password_source"] == secret_source(secret_id)
+    view = result["diff"]["after"]
+    assert view["manage_master_user_password"] is False
+    assert view["master_password_source"] == secret_source(secret_id)
+    assert view["master_user_secret_arn"] is None and view["master_user_secret_kms_key_id"] is None
+    assert "master_user_secret" not in result["db_instance"]
+    assert_no_secret(env, result)
+    if check_mode:
+        assert env.calls.by_module == ["DescribeDBInstances"]
+        assert PASSWORD not in no_log_values[-1]
+        return
+    # then DescribeDBInstances until it is available (wait=true)
+    assert env.calls.by_module[:3] == ["DescribeDBInstances", "GetSecretValue", "CreateDBInstance"]
+    assert set(env.calls.by_module[3:]) == {"DescribeDBInstances"}
+    assert env.calls.of("GetSecretValue")[0] == {"SecretId": arn}  # (then the test's own reads)
+    request = env.calls.of("CreateDBInstance")[0]
+    assert request["ManageMasterUserPassword"] is False and request["MasterUserPassword"] == PASSWORD
+    assert "MasterUserSecretKmsKeyId" not in request
+    assert PASSWORD in no_log_values[-1]
+    assert "MasterUserSecret" not in described(env)
+    # RDS-managed secrets: none was made; ours is untouched
+    assert [s["Name"] for s in env.secrets.list_secrets()["SecretList"]] == [SECRET_NAME]
+    env.calls.reset()
+
+    for rerun_check_mode in (True, False):
+        again = run(secret_primary_args(env, arn), check_mode=rerun_check_mode)
+
+        assert again["changed"] is False and again["changes"] == []
+        assert env.calls == ["DescribeDBInstances"]
+        assert again["diff"]["before"] == again["diff"]["after"] == view
+        assert again["master_password_source"] == secret_source(arn)
+        env.calls.reset()
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_move_rds_managed_primary_to_the_secret_and_back(env, secret, no_sleep, no_log_values, check_mode):
+    """RDS-managed -> the secret: one ModifyDBInstance with ManageMasterUserPassword=false and the secret's value
+    (AWS deletes its managed secret); back: ManageMasterUserPassword=true, no password."""
+    created = create_primary(env)
+    rds_secret = created["db_instance"]["master_user_secret"]["secret_arn"]
+    before = created["diff"]["after"]
+    assert before["master_password_source"] == "rds-managed"
+    if not check_mode:
+        env.calls.passwords_expected.append("ModifyDBInstance")
+
+    # by name, as the role passes it in check mode
+    result = run(secret_primary_args(env, SECRET_NAME), check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["changes"] == ["manage_master_user_password"]
+    assert result["diff"]["before"] == dict(before, master_password_source="rds-managed")
+    after = result["diff"]["after"]
+    changed_keys = {key for key in after if after[key] != before[key]}
+    assert changed_keys == {
+        "manage_master_user_password", "master_password_source", "master_user_secret_arn",
+        "master_user_secret_kms_key_id",
+    }
+    assert after["master_password_source"] == secret_source(SECRET_NAME)
+    assert after["manage_master_user_password"] is False and after["master_user_secret_arn"] is None
+    assert_no_secret(env, result)
+    if check_mode:
+        assert env.calls.by_module == ["DescribeDBInstances"]
+        assert described(env)["MasterUserSecret"]["SecretArn"] == rds_secret
+        return
+    assert env.calls.by_module[:3] == ["DescribeDBInstances", "GetSecretValue", "ModifyDBInstance"]
+    assert set(env.calls.by_module[3:]) == {"DescribeDBInstances"}
+    modify = env.calls.of("ModifyDBInstance")[0]
+    assert modify == {
+        "DBInstanceIdentifier": DB, "ManageMasterUserPassword": False, "MasterUserPassword": PASSWORD,
+        "ApplyImmediately": True,
+    }
+    assert PASSWORD in no_log_values[-1]
+    assert "MasterUserSecret" not in described(env)
+    with pytest.raises(env.secrets.exceptions.ResourceNotFoundException):
+        env.secrets.describe_secret(SecretId=rds_secret)
+    env.calls.reset()
+
+    again = run(secret_primary_args(env, SECRET_NAME))
+    assert again["changed"] is False
+    assert env.calls == ["DescribeDBInstances"]
+    env.calls.reset()
+
+    back = run(primary_args(env))
+
+    assert back["changes"] == ["manage_master_user_password"]
+    assert back["diff"]["before"]["master_password_source"] == "self-managed"
+    assert back["master_password_source"] == "rds-managed"
+    assert env.calls.of("ModifyDBInstance")[0]["ManageMasterUserPassword"] is True
+    assert "GetSecretValue" not in env.calls.by_module
+    assert described(env)["MasterUserSecret"]["SecretArn"] != rds_secret
+    # our secret is never touched by the module
+    assert env.secrets.get_secret_value(SecretId=secret)["SecretString"] == PASSWORD
+    assert_no_secret(env, back)
+
+
+def test_creating_primary_with_a_secret_waits_and_then_stays(env, secret, monkeypatch):
+    """wait=false then wait=true (the role's start/await split): the secret is read by the create only."""
+    monkeypatch.setenv("STRATA_TESTCLOUD_CREATE_SECONDS_RDS", "0.5")
+    env.calls.passwords_expected.append("CreateDBInstance")
+
+    started = run(secret_primary_args(env, secret, wait=False))
+    assert started["db_instance"]["db_instance_status"] == "creating"
+    assert env.calls.by_module == ["DescribeDBInstances", "GetSecretValue", "CreateDBInstance"]
+    env.calls.reset()
+
+    awaited = run(secret_primary_args(env, secret))
+
+    assert awaited["changed"] is False
+    assert awaited["db_instance"]["db_instance_status"] == "available"
+    assert set(env.calls.by_module) == {"DescribeDBInstances"}
+
+
+BAD_SECRET_VALUES = [
+    ("short-1", "too-short"),
+    ("has/a-slash-in-it", "slash"),
+    ('has"a-double-quote', "double-quote"),
+    ("has@an-at-sign-1", "at-sign"),
+    ("has a space in it", "space"),
+    ("tab\tinside-value", "tab"),
+    ("p\u00e4sswort-mit-umlaut", "non-ascii"),
+    ("x" * 129, "too-long"),
+    (json.dumps({"username": "strata", "password": "Valid-Pass-123"}), "json"),
+]
+
+
+@pytest.mark.parametrize("value", [case[0] for case in BAD_SECRET_VALUES], ids=[case[1] for case in BAD_SECRET_VALUES])
+def test_invalid_secret_value_fails_naming_the_secret_not_the_value(env, no_sleep, no_log_values, value):
+    arn = env.secrets.create_secret(Name=SECRET_NAME, SecretString=value)["ARN"]
+    env.calls.reset()
+
+    result = run_failing(secret_primary_args(env, arn))
+
+    assert f"The value of secret {arn} (master_user_password_secret_id) is not a valid master password" in result["msg"]
+    assert "8 to 128 printable ASCII characters" in result["msg"]
+    assert value not in json.dumps(result) and "Valid-Pass-123" not in json.dumps(result)
+    assert value in no_log_values[-1]
+    assert env.calls.by_module == ["DescribeDBInstances", "GetSecretValue"]
+    assert described(env) is None
+
+
+@pytest.mark.parametrize("kind", ["missing", "binary", "deleted"])
+def test_unreadable_secret_fails_naming_the_secret(env, no_sleep, kind):
+    if kind == "binary":
+        env.secrets.create_secret(Name=SECRET_NAME, SecretBinary=PASSWORD.encode())
+    elif kind == "deleted":
+        env.secrets.create_secret(Name=SECRET_NAME, SecretString=PASSWORD)
+        env.secrets.delete_secret(SecretId=SECRET_NAME, RecoveryWindowInDays=7)
+    env.calls.reset()
+
+    result = run_failing(secret_primary_args(env, SECRET_NAME))
+
+    message = {
+        "missing": f"master_user_password_secret_id {SECRET_NAME} does not exist: create the secret first",
+        "binary": f"The secret {SECRET_NAME} (master_user_password_secret_id) has no string value",
+        "deleted": f"Failed to read the value of secret {SECRET_NAME}",
+    }[kind]
+    assert message in result["msg"]
+    assert PASSWORD not in json.dumps(result)
+    assert env.calls.mutating == []
+    assert described(env) is None
+
+
+def test_invalid_secret_value_on_the_move_changes_nothing(env, no_sleep):
+    created = create_primary(env)
+    env.secrets.create_secret(Name=SECRET_NAME, SecretString="has a space in it")
+    env.calls.reset()
+
+    result = run_failing(secret_primary_args(env, SECRET_NAME))
+
+    assert f"The value of secret {SECRET_NAME} (master_user_password_secret_id)" in result["msg"]
+    assert "has a space in it" not in json.dumps(result)
+    assert env.calls.mutating == []
+    assert described(env)["MasterUserSecret"]["SecretArn"] == created["db_instance"]["master_user_secret"]["secret_arn"]
+
+
+@pytest.mark.parametrize(
+    "engine, value, valid",
+    [
+        ("postgres", "x" * 128, True),
+        ("postgres", "x" * 7, False),
+        ("postgres", "!#$%&'()*+,-.:;<=>?[\\]^_`{|}~Az09", True),
+        ("mysql", "x" * 41, True),
+        ("mysql", "x" * 42, False),
+        ("mariadb", "x" * 42, False),
+        ("oracle-ee", "x" * 31, False),
+        ("sqlserver-se", "x" * 128, True),
+        ("postgres", None, False),
+    ],
+)
+def test_master_password_rule(engine, value, valid):
+    assert rds_utils.valid_master_password(engine, value) is valid
+
+
+SECRET_BAD_INPUT = [
+    (
+        {"source_db_instance_identifier": "fsm-dev-postgres-src"},
+        "master_user_password_secret_id cannot be set on a read replica",
+    ),
+    ({"manage_master_user_password": True}, "manage_master_user_password=true and master_user_password_secret_id contradict"),
+    ({"master_user_secret_kms_key_id": OTHER_KEY}, "master_user_secret_kms_key_id is the key of the secret RDS manages"),
+    ({"master_user_password_secret_id": "Pa ss word!"}, "is neither a Secrets Manager secret name"),
+    ({"master_user_password_secret_id": "arn:aws:s3:::bucket"}, "is neither a Secrets Manager secret name"),
+]
+
+
+@pytest.mark.parametrize("change, message", SECRET_BAD_INPUT, ids=[case[1] for case in SECRET_BAD_INPUT])
+def test_secret_options_refused_before_any_api_call(calls, change, message):
+    args = secret_primary_args(SimpleNamespace(key=OTHER_KEY, sg="sg-0123456789abcdef0"), SECRET_NAME, **change)
+    if "source_db_instance_identifier" in change:
+        args = replica_args(SimpleNamespace(key=OTHER_KEY, sg="sg-0123456789abcdef0"),
+                            master_user_password_secret_id=SECRET_NAME)
+
+    result = run_failing(args)
+
+    assert message in result["msg"]
+    assert "Pa ss word!" not in result["msg"]
+    assert calls == []
+
+
+@pytest.mark.parametrize("managed", [True, False])
+def test_manage_master_user_password_is_ignored_on_a_replica(calls, managed):
+    """A replica has its source's password: either value is accepted and changes nothing in the plan."""
+    result = run(replica_args(SimpleNamespace(key=OTHER_KEY, sg="sg-0123456789abcdef0"),
+                              manage_master_user_password=managed), check_mode=True)
+
+    assert result["changed"] is True
+    assert result["diff"]["after"]["manage_master_user_password"] is False
+    assert result["master_password_source"] == "inherited"
+    assert calls.mutating == []
+
+
+@pytest.mark.parametrize(
+    "secret_id",
+    [SECRET_NAME, "arn:aws:secretsmanager:us-east-1:123456789012:secret:fsm/dev/postgres/master-password-AbCdEf"],
+    ids=["name", "arn"],
+)
+def test_secret_id_by_name_or_arn_is_planned(calls, secret_id):
+    """Check mode on an account without the instance: the plan reads no secret, whatever the form of its id."""
+    result = run(secret_primary_args(SimpleNamespace(key=OTHER_KEY, sg="sg-0123456789abcdef0"), secret_id),
+                 check_mode=True)
+
+    assert result["master_password_source"] == f"secret:{secret_id}"
+    assert calls == ["DescribeDBInstances"]
+
+
+# --- read replicas of a source whose password RDS manages --------------------------------------------------------
+
+
+def test_replica_of_an_rds_managed_source_fails_before_any_change(env, no_sleep):
+    create_primary(env)
+
+    result = run_failing(replica_args(env))
+
+    message = result["msg"]
+    assert f"Cannot create read replica {REPLICA} of {DB}: the master password of {DB} is managed by RDS" in message
+    assert (
+        "InvalidParameterValue: Creating read replicas for source instance with engine postgres where "
+        "ManageMasterUserPassword is enabled is not supported." in message
+    )
+    assert f"Fix: give the task of {DB} master_user_password_secret_id" in message
+    assert env.calls.mutating == []
+    assert described(env, REPLICA) is None
+
+
+def test_replica_of_an_rds_managed_source_is_planned_with_a_warning(env, no_sleep):
+    create_primary(env)
+
+    result = run(replica_args(env), check_mode=True)
+
+    assert result["changed"] is True and result["changes"] == ["created"]
+    warnings = [w for w in result["warnings"] if "cannot be created as things are now" in w]
+    assert len(warnings) == 1
+    assert f"the master password of {DB} is managed by RDS" in warnings[0]
+    assert f"unless an earlier task of this run moves {DB} to master_user_password_secret_id" in warnings[0]
+    assert env.calls.mutating == []
+
+
+def test_replica_after_moving_its_source_to_the_secret(env, secret, no_sleep):
+    """The documented fix, end to end: refused, the source moves to the secret, then the replica is created."""
+    create_primary(env)
+    run_failing(replica_args(env))
+    env.calls.passwords_expected.append("ModifyDBInstance")
+    run(secret_primary_args(env, secret))
+    env.calls.reset()
+
+    result = run(replica_args(env))
+
+    assert result["changes"][0] == "created"
+    assert "CreateDBInstanceReadReplica" in env.calls.mutating
+    assert not [w for w in result.get("warnings", []) if "cannot be created" in w]
+    assert described(env, DB)["ReadReplicaDBInstanceIdentifiers"] == [REPLICA]
+
+
+def test_replica_of_an_rds_managed_sql_server_source_is_allowed(env, no_sleep):
+    """SQL Server is the one engine AWS allows (the test cloud patch lets it through too)."""
+    env.rds.create_db_instance(
+        DBInstanceIdentifier=DB, Engine="sqlserver-se", LicenseModel="license-included", DBInstanceClass="db.m5.large",
+        AllocatedStorage=20, MasterUsername="strata", ManageMasterUserPassword=True, StorageEncrypted=True,
+        BackupRetentionPeriod=7,
+    )
+    env.calls.reset()
+
+    result = run(dict(db_instance_identifier=REPLICA, source_db_instance_identifier=DB, engine="sqlserver-se"))
+
+    assert result["changes"] == ["created"]
+    assert env.calls.mutating == ["CreateDBInstanceReadReplica"]
+    assert not result.get("warnings")
 
 
 # --- absent ------------------------------------------------------------------------------------------------------
@@ -858,10 +1277,9 @@ def test_absent_without_final_snapshot(env, no_sleep, check_mode):
         assert env.rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"] == []
 
 
-def test_absent_replica_never_takes_a_snapshot(env, no_sleep):
-    create_primary(env)
+def test_absent_replica_never_takes_a_snapshot(env, secret, no_sleep):
+    create_secret_primary(env, secret)
     run(replica_args(env))
-    secret_arn = described(env)["MasterUserSecret"]["SecretArn"]
     env.calls.reset()
 
     result = run(dict(db_instance_identifier=REPLICA, state="absent", final_snapshot_identifier="ignored"))
@@ -872,7 +1290,7 @@ def test_absent_replica_never_takes_a_snapshot(env, no_sleep):
     assert described(env, REPLICA) is None
     # the source and its secret stay
     assert described(env)["ReadReplicaDBInstanceIdentifiers"] == []
-    assert env.secrets.describe_secret(SecretId=secret_arn)["Name"].startswith("rds!db-")
+    assert env.secrets.get_secret_value(SecretId=secret)["SecretString"] == PASSWORD
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
@@ -1017,7 +1435,7 @@ def test_wait_fails_at_once_on_a_status_that_does_not_pass():
 BAD_INPUT = [
     ({"db_instance_identifier": "1bad"}, "db_instance_identifier '1bad' is invalid"),
     ({"db_instance_identifier": "two--hyphens"}, "db_instance_identifier 'two--hyphens' is invalid"),
-    ({"manage_master_user_password": False}, "manage_master_user_password=false is refused"),
+    ({"manage_master_user_password": False}, "manage_master_user_password=false needs master_user_password_secret_id"),
     ({"allocated_storage": 10}, "allocated_storage must be between 20 and 65536"),
     ({"max_allocated_storage": 20}, "max_allocated_storage (20) must be above allocated_storage (20)"),
     ({"storage_type": "gp2", "iops": 3000}, "iops needs storage_type gp3, io1 or io2"),
@@ -1041,7 +1459,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("change, message", BAD_INPUT, ids=[message for _, message in BAD_INPUT])
+@pytest.mark.parametrize("change, message", BAD_INPUT, ids=[case[1] for case in BAD_INPUT])
 def test_bad_input_fails_before_any_api_call(calls, change, message):
     result = run_failing(primary_args(SimpleNamespace(key=OTHER_KEY, sg="sg-0123456789abcdef0"), **change))
 
@@ -1063,7 +1481,7 @@ def test_empty_strings_count_as_unset(env, no_sleep):
     result = run(
         primary_args(
             env, monitoring_role_arn="", performance_insights_kms_key_id="", vpc_security_group_ids=[],
-            kms_key_id="", master_user_secret_kms_key_id="",
+            kms_key_id="", master_user_secret_kms_key_id="", master_user_password_secret_id="",
         ),
         check_mode=True,
     )
