@@ -9,6 +9,11 @@ For each side: wall time and requests served (read / mutating) of a first run an
 
 It also measures the layers that stand on the network (security_groups, iam, encryption) on the same
 target: first run and no-op re-run of each layer's playbook.
+
+And the data stores (strata.platform.data_stores: database, cache and kafka started together, awaited
+together) of the repository's dev inventory (one region) and prod inventory (its three AWS regions in
+parallel), on top of the lower layers, with simulated creation times (``--create-seconds``, default RDS 20 s,
+ElastiCache 15 s, MSK 25 s): first run and no-op re-run.
 """
 
 import argparse
@@ -60,11 +65,40 @@ def median_of(samples):
     return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
 
 
+def bench_data_stores(cloud, env, environment, create_seconds, rounds):
+    """First run and no-op re-run of strata.platform.data_stores on an inventory's AWS targets, after
+    its lower layers were built with immediate creations."""
+    inventory = os.path.join(ROOT, "inventories", environment)
+    playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, "--limit", "aws"]
+    firsts, reruns = [], []
+    for _round in range(rounds):
+        cloud.reset()
+        cloud.set_create_seconds(0)
+        for layer in ("network", "security_groups", "iam", "encryption"):
+            timed_run(cloud, [*playbook, f"strata.platform.{layer}"], env)
+        for service, seconds in create_seconds.items():
+            cloud.set_create_seconds(seconds, service)
+        try:
+            firsts.append(timed_run(cloud, [*playbook, "strata.platform.data_stores"], env))
+            reruns.append(timed_run(cloud, [*playbook, "strata.platform.data_stores"], env))
+        finally:
+            for service in create_seconds:
+                cloud.set_create_seconds(0, service)
+    targets = subprocess.run([os.path.join(BIN, "ansible-inventory"), "-i", inventory, "--list"], env=env,
+                             capture_output=True, text=True, check=True)
+    count = len(json.loads(targets.stdout).get("aws", {}).get("hosts", []))
+    return {"targets": count, "first_run": median_of(firsts), "no_op_rerun": median_of(reruns)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--layers", default="security_groups,iam,encryption",
                         help="comma-separated layers measured after the network ('' for none)")
+    parser.add_argument("--data-stores", default="dev,prod",
+                        help="comma-separated inventories whose data stores are measured ('' for none)")
+    parser.add_argument("--create-seconds", default="RDS=20,ELASTICACHE=15,MSK=25",
+                        help="simulated creation time per service for the data-store runs")
     parser.add_argument("--output", default=os.path.join(ROOT, "build", "bench.json"))
     args = parser.parse_args()
     if not os.path.exists(NAIVE):
@@ -104,6 +138,11 @@ def main():
                 reruns.append(timed_run(cloud, cmd, env))
             layers[layer] = {"first_run": median_of(firsts), "no_op_rerun": median_of(reruns)}
 
+        create_seconds = {k: float(v) for k, v in (item.split("=") for item in args.create_seconds.split(","))}
+        data_stores = {}
+        for environment in filter(None, args.data_stores.split(",")):
+            data_stores[environment] = bench_data_stores(cloud, env, environment, create_seconds, args.rounds)
+
     print(f"{'':16} {'first run':>28} {'no-op re-run':>28}")
     for name, r in results.items():
         f, n = r["first_run"], r["no_op_rerun"]
@@ -113,12 +152,19 @@ def main():
         f, n = r["first_run"], r["no_op_rerun"]
         print(f"{name:16} {f['wall_s']:>7.1f} s {f['requests']:>4} req ({f['mutating']:>3} mut) "
               f"{n['wall_s']:>7.1f} s {n['requests']:>4} req ({n['mutating']:>3} mut)")
+    if data_stores:
+        print(f"data stores with creation times {create_seconds} (first run includes the wait):")
+    for name, r in data_stores.items():
+        f, n = r["first_run"], r["no_op_rerun"]
+        print(f"{name + ' (' + str(r['targets']) + ' regions)':16} {f['wall_s']:>7.1f} s {f['requests']:>4} req "
+              f"({f['mutating']:>3} mut) {n['wall_s']:>7.1f} s {n['requests']:>4} req ({n['mutating']:>3} mut)")
     role, naive = results["network role"]["no_op_rerun"], results["naive playbook"]["no_op_rerun"]
     ratio = {"wall": role["wall_s"] / naive["wall_s"], "requests": role["requests"] / max(naive["requests"], 1)}
     print(f"no-op re-run, role / naive: wall {ratio['wall']:.2f}, requests {ratio['requests']:.2f} (target <= 0.50)")
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as handle:
-        json.dump({"rounds": args.rounds, "results": results, "layers": layers, "no_op_ratio": ratio}, handle, indent=2)
+        json.dump({"rounds": args.rounds, "results": results, "layers": layers, "no_op_ratio": ratio,
+                   "data_stores": data_stores, "create_seconds": create_seconds}, handle, indent=2)
     return 0 if ratio["wall"] <= 0.5 and ratio["requests"] <= 0.5 else 1
 
 

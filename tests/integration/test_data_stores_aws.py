@@ -51,8 +51,14 @@ def assert_database(aws, environment, region):
     assert db["PubliclyAccessible"] is False and db["CopyTagsToSnapshot"] is True
     assert sorted(s["SubnetIdentifier"] for s in db["DBSubnetGroup"]["Subnets"]) == low["data_subnets"]
     assert [g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]] == [low["groups"]["rds"]]
-    assert db["MasterUserSecret"]["SecretArn"].startswith(f"arn:aws:secretsmanager:{region}:")
-    assert db["MasterUserSecret"]["KmsKeyId"] == low["data_key"]
+    if want["replicas"]:
+        # AWS does not replicate a source whose password RDS manages: the role's own secret holds it.
+        assert "MasterUserSecret" not in db
+        secret = aws("secretsmanager", region).describe_secret(SecretId=f"fsm/{environment}/postgres/master-password")
+        assert secret["KmsKeyId"] == low["data_key"] and tags(secret)["layer"] == "database"
+    else:
+        assert db["MasterUserSecret"]["SecretArn"].startswith(f"arn:aws:secretsmanager:{region}:")
+        assert db["MasterUserSecret"]["KmsKeyId"] == low["data_key"]
     assert sorted(db["EnabledCloudwatchLogsExports"]) == ["postgresql", "upgrade"]
     assert tags({"Tags": db["TagList"]})["Backup"] == "true"
     prod = environment == "prod"
@@ -251,3 +257,19 @@ def test_data_layer_takes_the_longest_creation_not_the_sum(run_playbook, aws_clo
     assert slow_play >= longest, "the play returned before the slowest data store was available"
     # ... and the later starts overlap the first creation, so it adds at most about the longest one.
     assert waited < longest + 6, f"+{waited:.1f} s: the creations did not overlap (sum {total:.0f} s)"
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ({"database_instance_class": "r6g.large"}, "database_instance_class=r6g.large is not an RDS class"),
+    ({"database_max_allocated_storage": 10}, "database_max_allocated_storage=10 must be 0 (off) or above"),
+    ({"database_master_password_mode": "rds-managed", "database_read_replicas": 1},
+     "AWS does not create read replicas of a source whose password RDS manages"),
+    ({"cache_node_type": "t3.micro"}, "cache_node_type=t3.micro is not an ElastiCache node type"),
+    ({"cache_multi_az": True, "cache_automatic_failover": True}, "a failover needs a replica"),
+    ({"kafka_broker_count": 4}, "kafka_broker_count=4 is not a multiple of the 3"),
+])
+def test_bad_data_store_input_fails_before_any_call(run_playbook, bad, fragment):
+    run = run_playbook("strata.platform.site", "dev", extra_vars=bad)
+    assert run.rc != 0
+    assert run.requests["total"] == 0, run.requests
+    assert fragment in str(run) and "dev-aws-us-east-1" in str(run)
