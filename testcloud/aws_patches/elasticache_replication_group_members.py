@@ -8,8 +8,14 @@ AWS, for a Redis replication group with cluster mode disabled:
   group and maintenance window (DescribeReplicationGroups reports none of these), and its status
   follows the group's.
 - The node group reports a ``ReaderEndpoint`` beside its ``PrimaryEndpoint``.
+- A member cluster reports the full engine version: a group created (or upgraded) with ``EngineVersion=7.1``
+  reports ``7.1.0`` (``7.0`` -> ``7.0.7``, ``6.2`` and ``6.x`` -> ``6.2.6``); a full version is reported as given.
 - IncreaseReplicaCount / DecreaseReplicaCount set the number of replicas (0 to 5; at least 1 while automatic
   failover is on: ``InvalidParameterCombination``), adding or removing member clusters.
+- Automatic failover needs a replica and Multi-AZ needs automatic failover: CreateReplicationGroup with
+  ``AutomaticFailoverEnabled=true`` and a single node (cluster mode disabled), ModifyReplicationGroup turning
+  it on for a group without replicas, and either call leaving Multi-AZ on without automatic failover fail with
+  ``InvalidParameterCombination`` and change nothing.
 - ModifyReplicationGroup applies ``EngineVersion``, ``CacheParameterGroupName``, ``SecurityGroupIds``,
   ``SnapshotWindow``, ``PreferredMaintenanceWindow`` and an ``AuthToken`` with
   ``AuthTokenUpdateStrategy`` (``SET``/``ROTATE`` turn AUTH on, ``DELETE`` off).
@@ -17,11 +23,12 @@ AWS, for a Redis replication group with cluster mode disabled:
 moto 5.2.5: ``NumCacheClusters`` is ignored (one member unless ``ReplicasPerNodeGroup``), no cache
 cluster exists for the members (DescribeCacheClusters answers ``CacheClusterNotFound``), the replica count
 calls are not implemented (HTTP 500), node groups
-carry no ``ReaderEndpoint``, and ModifyReplicationGroup ignores the settings above, so
+carry no ``ReaderEndpoint``, automatic failover and Multi-AZ are accepted on any group, and
+ModifyReplicationGroup ignores the settings above, so
 ``strata.platform.elasticache_replication_group`` could not read what it created and every re-run would
 report a difference. The members are built from the group at describe time (never stale); a
 group without an engine version or parameter group reports AWS's defaults for Redis 7
-(``7.1``, ``default.redis7``).
+(``7.1`` reported as ``7.1.0``, ``default.redis7``).
 """
 
 from moto.core.responses import ActionResult
@@ -38,6 +45,8 @@ PATCH_NAME = __name__.rsplit(".", 1)[-1]
 DEFAULT_ENGINE_VERSION = "7.1"
 DEFAULT_PARAMETER_GROUP = "default.redis7"
 DEFAULT_MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
+# The full version AWS runs for a requested Redis <major>.<minor> (another <major>.<minor> gets ".0").
+FULL_ENGINE_VERSIONS = {"7.1": "7.1.0", "7.0": "7.0.7", "6.2": "6.2.6", "6.x": "6.2.6", "6.0": "6.0.5", "5.0": "5.0.6"}
 # ModifyReplicationGroup parameter -> the group attribute moto keeps it in.
 MODIFIED_SETTINGS = {
     "EngineVersion": "engine_version",
@@ -53,6 +62,8 @@ def _wrap_create(original):
         count = kwargs.get("num_cache_clusters")
         if count and not kwargs.get("replicas_per_node_group") and kwargs.get("cluster_mode") != "enabled":
             kwargs["replicas_per_node_group"] = count - 1
+        single_node = not kwargs.get("num_node_groups") and not kwargs.get("replicas_per_node_group")
+        check_failover(kwargs.get("automatic_failover_enabled"), kwargs.get("multi_az_enabled"), single_node)
         group = original(self, *args, **kwargs)
         for node_group in group.node_groups:
             address = node_group.get("reader_endpoint_address")
@@ -61,6 +72,14 @@ def _wrap_create(original):
         return group
 
     return create_replication_group
+
+
+def full_engine_version(version):
+    """The EngineVersion a member cluster reports for the requested ``version`` (AWS: ``7.1`` -> ``7.1.0``)."""
+    version = version or DEFAULT_ENGINE_VERSION
+    if version in FULL_ENGINE_VERSIONS:
+        return FULL_ENGINE_VERSIONS[version]
+    return f"{version}.0" if version.count(".") == 1 else version
 
 
 def member_cluster(group, cluster_id):
@@ -77,7 +96,7 @@ def member_cluster(group, cluster_id):
         "CacheClusterStatus": status,
         "CacheNodeType": group.cache_node_type,
         "Engine": group.engine or "redis",
-        "EngineVersion": group.engine_version or DEFAULT_ENGINE_VERSION,
+        "EngineVersion": full_engine_version(group.engine_version),
         "NumCacheNodes": 1,
         "PreferredAvailabilityZone": zone,
         "CacheClusterCreateTime": group.replication_group_create_time,
@@ -129,10 +148,28 @@ def _wrap_describe_clusters(original):
     return describe_cache_clusters
 
 
+def check_failover(failover, multi_az, single_node):
+    """AWS's rules for the settings a group would have: failover needs a replica, Multi-AZ needs failover."""
+    if failover and single_node:
+        raise InvalidParameterCombinationException(
+            "Automatic failover cannot be enabled for a replication group without replicas: add a replica first"
+        )
+    if multi_az and not failover:
+        raise InvalidParameterCombinationException("Multi-AZ cannot be enabled without automatic failover")
+
+
 def _wrap_modify(original):
     def modify_replication_group(self):
         group = self.elasticache_backend.replication_groups.get(self._get_param("ReplicationGroupId"))
         if group is not None:
+            failover = self._get_bool_param("AutomaticFailoverEnabled")
+            multi_az = self._get_bool_param("MultiAZEnabled")
+            single_node = group.cluster_mode != "enabled" and len(group.member_clusters) < 2
+            check_failover(
+                group.automatic_failover == "enabled" if failover is None else failover,
+                group.multi_az == "enabled" if multi_az is None else multi_az,
+                single_node,
+            )
             for param, attribute in MODIFIED_SETTINGS.items():
                 value = self._get_param(param)
                 if value is not None:

@@ -53,7 +53,7 @@ def test_elasticache_replication_group_members(elasticache):
 
     cluster = elasticache.describe_cache_clusters(CacheClusterId="cache-002")["CacheClusters"][0]
     assert cluster["ReplicationGroupId"] == "cache"
-    assert cluster["EngineVersion"] == "7.1"
+    assert cluster["EngineVersion"] == "7.1.0"  # AWS reports the full version of the 7.1 asked
     assert cluster["CacheSubnetGroupName"] == "subnets"
     assert cluster["SecurityGroups"] == [{"SecurityGroupId": "sg-0123456789abcdef0", "Status": "active"}]
     assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "params"
@@ -80,10 +80,57 @@ def test_replica_count_changes(elasticache):
     assert error_code(excinfo) == "ReplicationGroupNotFoundFault"
 
 
+
+@pytest.mark.parametrize(
+    "version, reported", [("7.1", "7.1.0"), ("6.2", "6.2.6"), ("6.x", "6.2.6"), ("7.1.0", "7.1.0"), ("8.3", "8.3.0")]
+)
+def test_member_reports_the_full_engine_version(elasticache, version, reported):
+    create_group(elasticache, EngineVersion=version)
+    cluster = elasticache.describe_cache_clusters(CacheClusterId="cache-001")["CacheClusters"][0]
+    assert cluster["EngineVersion"] == reported
+
+
+def test_failover_needs_a_replica_and_multi_az_needs_failover(elasticache):
+    with pytest.raises(ClientError) as excinfo:
+        create_group(elasticache, NumCacheClusters=1, AutomaticFailoverEnabled=True)
+    assert error_code(excinfo) == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as excinfo:
+        create_group(elasticache, NumCacheClusters=2, MultiAZEnabled=True)
+    assert error_code(excinfo) == "InvalidParameterCombination"
+    assert elasticache.describe_replication_groups()["ReplicationGroups"] == []
+
+    create_group(elasticache, NumCacheClusters=1)
+    for settings in ({"AutomaticFailoverEnabled": True}, {"AutomaticFailoverEnabled": True, "MultiAZEnabled": True},
+                     {"MultiAZEnabled": True}):
+        with pytest.raises(ClientError) as excinfo:
+            elasticache.modify_replication_group(ReplicationGroupId="cache", ApplyImmediately=True, **settings)
+        assert error_code(excinfo) == "InvalidParameterCombination"
+    group = elasticache.describe_replication_groups(ReplicationGroupId="cache")["ReplicationGroups"][0]
+    assert group["AutomaticFailover"] == "disabled" and group["MultiAZ"] == "disabled"
+
+    # a replica first, then failover and Multi-AZ; off in the reverse order
+    elasticache.increase_replica_count(ReplicationGroupId="cache", NewReplicaCount=1, ApplyImmediately=True)
+    elasticache.modify_replication_group(
+        ReplicationGroupId="cache", ApplyImmediately=True, AutomaticFailoverEnabled=True, MultiAZEnabled=True
+    )
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.modify_replication_group(ReplicationGroupId="cache", ApplyImmediately=True, AutomaticFailoverEnabled=False)
+    assert error_code(excinfo) == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as excinfo:
+        elasticache.decrease_replica_count(ReplicationGroupId="cache", NewReplicaCount=0, ApplyImmediately=True)
+    assert error_code(excinfo) == "InvalidParameterCombination"
+    elasticache.modify_replication_group(
+        ReplicationGroupId="cache", ApplyImmediately=True, AutomaticFailoverEnabled=False, MultiAZEnabled=False
+    )
+    elasticache.decrease_replica_count(ReplicationGroupId="cache", NewReplicaCount=0, ApplyImmediately=True)
+    group = elasticache.describe_replication_groups(ReplicationGroupId="cache")["ReplicationGroups"][0]
+    assert group["MemberClusters"] == ["cache-001"] and group["AutomaticFailover"] == "disabled"
+
+
 def test_member_defaults_and_unknown_cluster(elasticache):
     create_group(elasticache)
     cluster = elasticache.describe_cache_clusters(CacheClusterId="cache-001")["CacheClusters"][0]
-    assert cluster["EngineVersion"] == "7.1"
+    assert cluster["EngineVersion"] == "7.1.0"
     assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "default.redis7"
     with pytest.raises(ClientError) as excinfo:
         elasticache.describe_cache_clusters(CacheClusterId="cache-009")
@@ -99,14 +146,14 @@ def test_modify_applies_member_settings_and_auth(elasticache):
     elasticache.modify_replication_group(
         ReplicationGroupId="cache",
         ApplyImmediately=True,
-        EngineVersion="7.2",
+        EngineVersion="7.0",
         CacheParameterGroupName="params",
         SecurityGroupIds=["sg-0aaaaaaaaaaaaaaaa"],
         SnapshotWindow="01:00-02:00",
         PreferredMaintenanceWindow="tue:03:00-tue:04:00",
     )
     cluster = elasticache.describe_cache_clusters(CacheClusterId="cache-001")["CacheClusters"][0]
-    assert cluster["EngineVersion"] == "7.2"
+    assert cluster["EngineVersion"] == "7.0.7"
     assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "params"
     assert [sg["SecurityGroupId"] for sg in cluster["SecurityGroups"]] == ["sg-0aaaaaaaaaaaaaaaa"]
     assert cluster["PreferredMaintenanceWindow"] == "tue:03:00-tue:04:00"
