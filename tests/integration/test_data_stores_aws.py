@@ -273,3 +273,16 @@ def test_bad_data_store_input_fails_before_any_call(run_playbook, bad, fragment)
     assert run.rc != 0
     assert run.requests["total"] == 0, run.requests
     assert fragment in str(run) and "dev-aws-us-east-1" in str(run)
+
+
+def test_teardown_leaves_a_foreign_database_under_our_name(run_playbook, aws):
+    """An instance named like ours but without the ownership tags stops the database teardown untouched."""
+    rds = aws("rds")
+    rds.create_db_instance(DBInstanceIdentifier="fsm-dev-postgres", DBInstanceClass="db.t3.micro", Engine="postgres",
+                           MasterUsername="someone", MasterUserPassword="not-ours-123", AllocatedStorage=20)
+    run = run_playbook("strata.platform.teardown", "dev")
+    assert run.rc != 0
+    assert "DB instance fsm-dev-postgres" in str(run) and "without its ownership tags" in str(run)
+    assert "rds:DeleteDBInstance" not in run.requests["mutating_actions"]
+    assert "rds:ModifyDBInstance" not in run.requests["mutating_actions"]
+    assert rds.describe_db_instances(DBInstanceIdentifier="fsm-dev-postgres")["DBInstances"]
