@@ -255,8 +255,9 @@ def test_data_layer_takes_the_longest_creation_not_the_sum(run_playbook, aws_clo
           f"creations of {slow_creations} (longest {longest:.0f} s, sum {total:.0f} s)")
     # Every creation starts inside the play, so it cannot end before the longest one is available ...
     assert slow_play >= longest, "the play returned before the slowest data store was available"
-    # ... and the later starts overlap the first creation, so it adds at most about the longest one.
-    assert waited < longest + 6, f"+{waited:.1f} s: the creations did not overlap (sum {total:.0f} s)"
+    # ... and the later starts overlap the first creation, so it adds about the longest one: well below the
+    # midpoint between the longest (overlapping) and the sum (one after the other), whatever the machine's load.
+    assert waited < (longest + total) / 2, f"+{waited:.1f} s: the creations did not overlap (sum {total:.0f} s)"
 
 
 @pytest.mark.parametrize("bad, fragment", [
