@@ -41,7 +41,12 @@ options:
     type: str
   engine_version:
     description:
-      - The Redis engine version, for example V(7.1). A higher version upgrades the group in place.
+      - The Redis engine version, for example V(7.1), V(6.x) or a full version such as V(7.1.0).
+      - AWS reports the full version the group runs (V(7.1.0) for V(7.1)); the version asked matches when it is
+        that version or a prefix of it at a dot boundary (V(7.1) matches V(7.1.0), not V(7.10.0)), so a re-run
+        changes nothing.
+      - A higher version upgrades the group in place. A lower one fails before any change (ElastiCache cannot
+        downgrade a group; restore a snapshot into a new group instead).
     type: str
   cache_node_type:
     description:
@@ -58,6 +63,9 @@ options:
   replicas_per_node_group:
     description:
       - The number of read replicas in each node group (0 to 5).
+      - When the count grows, the replicas are added before O(automatic_failover) / O(multi_az) are turned on;
+        when it shrinks, they are turned off before the replicas are removed (AWS refuses automatic failover
+        without a replica).
     type: int
   automatic_failover:
     description:
@@ -272,10 +280,10 @@ replication_group:
       returned: always
       sample: redis
     engine_version:
-      description: The engine version of the first member cluster.
+      description: The engine version of the first member cluster, in full as AWS reports it.
       type: str
       returned: always
-      sample: "7.1"
+      sample: "7.1.0"
     cache_node_type:
       description: The node type.
       type: str
@@ -410,11 +418,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import ENGINE_VERSION_PATTERN
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import REPLICATION_GROUP_KEYS
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import add_tags
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import create_replication_group
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import decrease_replica_count
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import delete_replication_group
+from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import engine_version_matches
+from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import engine_version_order
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import get_replication_group
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import increase_replica_count
 from ansible_collections.strata.platform.plugins.module_utils._aws.elasticache import modify_replication_group
@@ -457,6 +468,8 @@ def _same(key, have, wanted):
         return bool(have) and (have == wanted or have.endswith("/" + wanted))
     if key == "preferred_maintenance_window":
         return (have or "").lower() == wanted.lower()
+    if key == "engine_version":
+        return engine_version_matches(have, wanted)
     return have == wanted
 
 
@@ -561,7 +574,14 @@ def ensure_created(client, check_mode, params):
     return True, predicted
 
 
-def ensure_replicas(client, check_mode, current, params):
+def _await_previous_change(client, params, busy):
+    """With wait=false, a change made earlier in this run may still be applied: AWS refuses a second change to a
+    group that is not available, so wait for it before the next call."""
+    if busy:
+        wait_for_replication_group(client, params["replication_group_id"], "available", params["wait_timeout"])
+
+
+def ensure_replicas(client, check_mode, current, params, busy=False):
     """Change the replica count with Increase/DecreaseReplicaCount; returns (changed, predicted)."""
     wanted = params["replicas_per_node_group"]
     have = current["replicas_per_node_group"]
@@ -572,13 +592,14 @@ def ensure_replicas(client, check_mode, current, params):
     if check_mode:
         return True, predicted
     call = increase_replica_count if wanted > have else decrease_replica_count
+    _await_previous_change(client, params, busy)
     call(client, params["replication_group_id"], wanted, params["apply_immediately"])
     if params["wait"]:
         wait_for_replication_group(client, params["replication_group_id"], "available", params["wait_timeout"])
     return True, predicted
 
 
-def ensure_settings(client, check_mode, current, params):
+def ensure_settings(client, check_mode, current, params, busy=False):
     """Change the mutable settings with one ModifyReplicationGroup; returns (changed, predicted)."""
     changes = mutable_differences(current, params)
     if not changes:
@@ -590,6 +611,7 @@ def ensure_settings(client, check_mode, current, params):
     if check_mode:
         return True, predicted
     request = {MUTABLE[key]: value for key, value in changes.items()}
+    _await_previous_change(client, params, busy)
     modify_replication_group(
         client, params["replication_group_id"], ApplyImmediately=params["apply_immediately"], **request
     )
@@ -598,7 +620,7 @@ def ensure_settings(client, check_mode, current, params):
     return True, predicted
 
 
-def ensure_auth_token(client, check_mode, current, params):
+def ensure_auth_token(client, check_mode, current, params, busy=False):
     """Send the write-only auth token to an existing group, only when a strategy is given."""
     if not params["auth_token_update_strategy"]:
         return False, current
@@ -606,6 +628,7 @@ def ensure_auth_token(client, check_mode, current, params):
     predicted["auth_token_enabled"] = True
     if check_mode:
         return True, predicted
+    _await_previous_change(client, params, busy)
     modify_replication_group(
         client,
         params["replication_group_id"],
@@ -635,9 +658,57 @@ def ensure_tags(client, check_mode, current, tags, purge_tags):
     return True, predicted
 
 
+def change_order(current, params):
+    """Replicas first when they grow (automatic failover needs one), settings first otherwise (failover and
+    Multi-AZ off before the last replica goes): each AWS call is valid on the group as it is then."""
+    wanted, have = params["replicas_per_node_group"], current["replicas_per_node_group"]
+    if wanted is not None and have is not None and wanted > have:
+        return ensure_replicas, ensure_settings
+    return ensure_settings, ensure_replicas
+
+
+def check_engine_version(current, params):
+    """A lower engine version than the running one fails before any change (ElastiCache cannot downgrade)."""
+    wanted, have = params["engine_version"], current["engine_version"]
+    if wanted is not None and engine_version_order(have, wanted) < 0:
+        raise ReplicationGroupError(
+            message=f"Failed to update replication group {params['replication_group_id']}: engine_version {wanted} is "
+            f"lower than the version it runs ({have}) and ElastiCache cannot downgrade a group: set engine_version to "
+            f"{have} (or a prefix of it) or higher, or restore a snapshot into a new group"
+        )
+
+
+def check_failover(current, params):
+    """The settings the group would end with must be valid on AWS (failover needs a replica with cluster mode
+    disabled, Multi-AZ needs failover); options left unset keep the group's value. Fails before any change."""
+    current = current or {}
+
+    def final(key, default):
+        if params[key] is not None:
+            return params[key]
+        return current.get(key) if current.get(key) is not None else default
+
+    failover, multi_az = final("automatic_failover", False), final("multi_az", False)
+    replicas = final("replicas_per_node_group", 0)
+    group = params["replication_group_id"]
+    # cluster mode enabled: AWS needs failover on and allows shards without replicas
+    cluster_mode = current.get("cluster_enabled") if current else params["num_node_groups"] > 1
+    if failover and replicas == 0 and not cluster_mode:
+        raise ReplicationGroupError(
+            message=f"Failed to plan replication group {group}: automatic_failover needs at least one replica, and "
+            "the group would have none: set replicas_per_node_group to 1 or more, or automatic_failover=false"
+        )
+    if multi_az and not failover:
+        raise ReplicationGroupError(
+            message=f"Failed to plan replication group {group}: multi_az needs automatic failover, which the group "
+            "would not have: set automatic_failover=true, or multi_az=false"
+        )
+
+
 def ensure_present(client, check_mode, current, params):
     """Create, or compare and modify in place; returns (changed, predicted)."""
     if current is None:
+        check_failover(None, params)
         return ensure_created(client, check_mode, params)
     immutable = immutable_differences(current, params)
     if immutable:
@@ -647,10 +718,12 @@ def ensure_present(client, check_mode, current, params):
             f"attributes fixed at creation differ ({details}); the module does not replace a data store: "
             "create a new group (for example from a snapshot) or keep the current values"
         )
+    check_engine_version(current, params)
+    check_failover(current, params)
     changed = False
     after = current
-    for ensure in (ensure_settings, ensure_replicas, ensure_auth_token):
-        step_changed, after = ensure(client, check_mode, after, params)
+    for ensure in (*change_order(current, params), ensure_auth_token):
+        step_changed, after = ensure(client, check_mode, after, params, changed and not params["wait"])
         changed |= step_changed
     step_changed, after = ensure_tags(client, check_mode, after, params["tags"], params["purge_tags"])
     return changed or step_changed, after
@@ -693,6 +766,12 @@ def validate(module):
         module.fail_json(msg=f"snapshot_retention_limit must be 0 or more days, got {params['snapshot_retention_limit']}")
     if not 1 <= params["port"] <= 65535:
         module.fail_json(msg=f"port must be between 1 and 65535, got {params['port']}")
+    version = params["engine_version"]
+    if version is not None and not ENGINE_VERSION_PATTERN.match(version):
+        module.fail_json(
+            msg=f"engine_version {version!r} is invalid: use <major>.<minor> (for example 7.1), <major>.x or a full "
+            "version such as 7.1.0"
+        )
     if params["multi_az"] and params["automatic_failover"] is False:
         module.fail_json(msg="multi_az=true needs automatic_failover=true")
     if (params["automatic_failover"] or params["multi_az"]) and replicas == 0:

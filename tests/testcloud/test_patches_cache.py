@@ -80,7 +80,6 @@ def test_replica_count_changes(elasticache):
     assert error_code(excinfo) == "ReplicationGroupNotFoundFault"
 
 
-
 @pytest.mark.parametrize(
     "version, reported", [("7.1", "7.1.0"), ("6.2", "6.2.6"), ("6.x", "6.2.6"), ("7.1.0", "7.1.0"), ("8.3", "8.3.0")]
 )

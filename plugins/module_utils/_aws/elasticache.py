@@ -13,6 +13,7 @@ convert to fail_json once, in main(). The auth token is never read back (AWS doe
 never put in a normalised dict.
 """
 
+import re
 import time
 from typing import Any
 from typing import Dict
@@ -247,6 +248,42 @@ def normalize_replication_group(
         "tags": dict(tags or {}),
     }
     return {key: result[key] for key in REPLICATION_GROUP_KEYS}
+
+
+# A requested engine version: <major>[.<minor>|.x][.<patch>] (7.1, 6.x, 7.1.0).
+ENGINE_VERSION_PATTERN = re.compile(r"^[0-9]+(\.([0-9]+|x))*$")
+
+
+def _version_parts(version: Optional[str]) -> Optional[List[str]]:
+    if not version or not ENGINE_VERSION_PATTERN.match(version):
+        return None
+    return version.split(".")
+
+
+def engine_version_matches(running: Optional[str], wanted: str) -> bool:
+    """Whether the running version (AWS reports the full one, ``7.1.0``) is the one asked: equal, or the asked
+    version is a prefix of it at a dot boundary (``7.1`` matches ``7.1.0``, not ``7.10.1``; ``6.x`` matches
+    ``6.2.6``)."""
+    if running == wanted:
+        return True
+    have, want = _version_parts(running), _version_parts(wanted)
+    if have is None or want is None or len(want) > len(have):
+        return False
+    return all(w in ("x", h) for w, h in zip(want, have))
+
+
+def engine_version_order(running: Optional[str], wanted: str) -> int:
+    """-1 when ``wanted`` is lower than the running version (a downgrade), 1 when higher (an upgrade), 0 when it
+    matches or cannot be ordered (an unknown running version). Compared numerically up to the first ``x``."""
+    have, want = _version_parts(running), _version_parts(wanted)
+    if have is None or want is None:
+        return 0
+    for w, h in zip(want, have):
+        if w == "x" or h == "x":
+            return 0
+        if int(w) != int(h):
+            return -1 if int(w) < int(h) else 1
+    return 0
 
 
 def get_replication_group(client, replication_group_id: str) -> Optional[Dict[str, Any]]:

@@ -1,16 +1,12 @@
 """Unit tests for strata.platform.elasticache_replication_group, driven like Ansible drives a module.
 
-moto (``mock_aws``) serves DescribeReplicationGroups, Create/Modify/DeleteReplicationGroup and the tag calls.
-Where moto 5.2.5 differs from AWS, the ``elasticache`` fixture below adds what AWS does, at the client boundary
-(the module is not told):
-- CreateReplicationGroup ignores NumCacheClusters (it counts ReplicasPerNodeGroup only);
-- DescribeCacheClusters does not know the member clusters of a replication group (it answers CacheClusterNotFound);
-- ModifyReplicationGroup ignores SnapshotWindow, PreferredMaintenanceWindow, CacheParameterGroupName,
-  SecurityGroupIds and EngineVersion;
-- node groups carry no ReaderEndpoint (only a primary endpoint);
-- DeleteReplicationGroup leaves the group in "deleting" for ever (the replication_group_deleted waiter would
-  time out) and ignores FinalSnapshotIdentifier.
-IncreaseReplicaCount / DecreaseReplicaCount are not implemented by moto: those tests use botocore's Stubber.
+moto (``mock_aws``) serves DescribeReplicationGroups, Create/Modify/DeleteReplicationGroup and the tag calls,
+with the test cloud's fidelity patches applied in this process (testcloud/aws_patches/elasticache_replication_group_*:
+NumCacheClusters honoured, member clusters in DescribeCacheClusters reporting the full engine version (7.1 ->
+7.1.0), ReaderEndpoint, ModifyReplicationGroup applying the member settings, Increase/DecreaseReplicaCount,
+automatic failover refused without a replica and Multi-AZ without failover, DeleteReplicationGroup deleting and
+keeping the final snapshot). The ``elasticache`` fixture records the calls and their parameters.
+A few tests use botocore's Stubber for states moto cannot show (a group still creating).
 """
 
 import functools
@@ -20,11 +16,11 @@ import boto3
 import botocore.client
 import pytest
 from botocore.stub import Stubber
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.elasticache.models import elasticache_backends
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.strata.platform.plugins.module_utils._aws import elasticache as utils
 from ansible_collections.strata.platform.plugins.modules import elasticache_replication_group as module
+from testcloud.aws_patches import load
 from _harness import REGION
 from _harness import ApiCalls
 from _harness import run as run_module
@@ -54,66 +50,31 @@ class Calls(ApiCalls):
         return [params for op, params in zip(self, self.params) if op == name]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fidelity_patches():
+    """The test cloud's replication group patches, in this process (idempotent; they only make moto more like AWS)."""
+    for name in (
+        "elasticache_replication_group_members",
+        "elasticache_replication_group_deleted",
+        "elasticache_replication_group_final_snapshot",
+    ):
+        load(name).apply()
+
+
 @pytest.fixture
 def elasticache(aws):
-    """moto's ElastiCache with the fidelity fixes listed in the module docstring; yields the recorded calls."""
-    backend = elasticache_backends[DEFAULT_ACCOUNT_ID][REGION]
+    """Records the ElastiCache calls (names for ``.mutating``, parameters for ``.of``)."""
     calls = Calls()
     original = botocore.client.BaseClient._make_api_call
 
-    def fake_cluster(group, cluster_id):
-        return {
-            "CacheClusterId": cluster_id,
-            "CacheClusterStatus": "available",
-            "Engine": "redis",
-            "EngineVersion": group.engine_version or "7.1",
-            "CacheSubnetGroupName": group.cache_subnet_group_name,
-            "SecurityGroups": [{"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []],
-            "CacheParameterGroup": {"CacheParameterGroupName": group.cache_parameter_group_name or "default.redis7"},
-            "PreferredMaintenanceWindow": group.preferred_maintenance_window or "sun:05:00-sun:06:00",
-            "ReplicationGroupId": group.replication_group_id,
-        }
-
-    def patched(self, operation_name, api_params):
-        if self.meta.service_model.service_name != "elasticache":
-            return original(self, operation_name, api_params)
-        calls.append(operation_name)
-        calls.params.append(dict(api_params))
-        if operation_name == "CreateReplicationGroup" and api_params.get("NumCacheClusters"):
-            api_params = dict(api_params, ReplicasPerNodeGroup=api_params["NumCacheClusters"] - 1)
-        if operation_name == "DescribeCacheClusters":
-            for group in backend.replication_groups.values():
-                if api_params.get("CacheClusterId") in group.member_clusters:
-                    return {"CacheClusters": [fake_cluster(group, api_params["CacheClusterId"])]}
-        if operation_name == "DeleteReplicationGroup":
-            group_id = api_params["ReplicationGroupId"]
-            if api_params.get("FinalSnapshotIdentifier") and group_id in backend.replication_groups:
-                backend.create_snapshot(api_params["FinalSnapshotIdentifier"], group_id, None, None, None)
-            response = original(self, operation_name, api_params)
-            backend.replication_groups.pop(group_id, None)
-            return response
-        response = original(self, operation_name, api_params)
-        for group in response.get("ReplicationGroups") or []:
-            for node_group in group.get("NodeGroups") or []:
-                primary = node_group.get("PrimaryEndpoint")
-                if primary and "ReaderEndpoint" not in node_group:
-                    address = primary["Address"].replace("master.", "replica.", 1)
-                    node_group["ReaderEndpoint"] = {"Address": address, "Port": primary["Port"]}
-        if operation_name == "ModifyReplicationGroup":
-            group = backend.replication_groups[api_params["ReplicationGroupId"]]
-            for param, attribute in (
-                ("SnapshotWindow", "snapshot_window"),
-                ("PreferredMaintenanceWindow", "preferred_maintenance_window"),
-                ("CacheParameterGroupName", "cache_parameter_group_name"),
-                ("SecurityGroupIds", "security_group_ids"),
-                ("EngineVersion", "engine_version"),
-            ):
-                if param in api_params:
-                    setattr(group, attribute, api_params[param])
-        return response
+    def recording(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "elasticache":
+            calls.append(operation_name)
+            calls.params.append(dict(api_params))
+        return original(self, operation_name, api_params)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.client.BaseClient, "_make_api_call", patched)
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
         yield calls
 
 
@@ -446,6 +407,7 @@ def test_absent_when_absent(client, elasticache, no_sleep, check_mode):
         (base_args(auth_token_secret_id=SECRET, transit_encryption=False), "auth_token_secret_id needs transit_encryption"),
         (base_args(auth_token=TOKEN, transit_encryption=False), "auth_token needs transit_encryption=true"),
         (base_args(auth_token_update_strategy="SET"), "auth_token"),
+        (base_args(engine_version="7.1-beta"), "engine_version '7.1-beta' is invalid: use <major>.<minor>"),
         (base_args(auth_token=TOKEN, auth_token_update_strategy="REPLACE"), "auth_token_update_strategy"),
     ],
     ids=[
@@ -465,6 +427,7 @@ def test_absent_when_absent(client, elasticache, no_sleep, check_mode):
         "token-without-tls",
         "strategy-without-token",
         "bad-strategy",
+        "bad-engine-version",
     ],
 )
 def test_bad_input(client, elasticache, api_calls, args, message):
@@ -477,7 +440,213 @@ def test_bad_input(client, elasticache, api_calls, args, message):
     assert TOKEN not in json.dumps(result, default=str)
 
 
-# --- replica count: IncreaseReplicaCount / DecreaseReplicaCount are not in moto 5.2.5, so botocore's Stubber ---
+# --- engine version: AWS reports the full version (7.1 -> 7.1.0) ---
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("created, asked", [("7.1", "7.1"), ("7.1", "7.1.0"), ("7.1.0", "7.1"), ("6.2", "6.x")])
+def test_engine_version_short_or_full_is_unchanged(client, elasticache, no_sleep, check_mode, created, asked):
+    group = run(base_args(engine_version=created))["replication_group"]
+    assert group["engine_version"] == {"7.1": "7.1.0", "7.1.0": "7.1.0", "6.2": "6.2.6"}[created]
+    elasticache.reset()
+
+    result = run(base_args(engine_version=asked), check_mode=check_mode)
+
+    assert result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"] == group
+    assert elasticache.mutating == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("have, asked, reported", [("7.0", "7.1", "7.1.0"), ("7.1", "7.10", "7.10.0"), ("6.2", "7.1", "7.1.0")])
+def test_engine_upgrade_in_place(client, elasticache, no_sleep, check_mode, have, asked, reported):
+    before = run(base_args(engine_version=have))["replication_group"]
+    elasticache.reset()
+
+    result = run(base_args(engine_version=asked), check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"] == before
+    assert result["diff"]["before"]["engine_version"] != result["diff"]["after"]["engine_version"]
+    if check_mode:
+        assert result["replication_group"]["engine_version"] == asked
+        assert elasticache.mutating == []
+        assert run(base_args(engine_version=have))["changed"] is False
+        return
+    assert elasticache.mutating == ["ModifyReplicationGroup"]
+    request = elasticache.of("ModifyReplicationGroup")[0]
+    assert set(request) == {"ReplicationGroupId", "ApplyImmediately", "EngineVersion"}
+    assert request["EngineVersion"] == asked
+    assert result["replication_group"]["engine_version"] == reported
+    elasticache.reset()
+    for form in (asked, reported):
+        assert run(base_args(engine_version=form))["changed"] is False
+    assert elasticache.mutating == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("have, asked", [("7.1", "7.0"), ("7.1", "6.x"), ("7.1", "7.0.7"), ("7.1", "6")])
+def test_engine_downgrade_fails_before_any_change(client, elasticache, no_sleep, check_mode, have, asked):
+    run(base_args(engine_version=have, cache_node_type="cache.t4g.small"))
+    elasticache.reset()
+
+    # another change in the same run must not be made either
+    result = run_failing(base_args(engine_version=asked, cache_node_type="cache.r6g.large"), check_mode=check_mode)
+
+    assert f"Failed to update replication group {GROUP}: engine_version {asked} is lower than" in result["msg"]
+    assert "(7.1.0)" in result["msg"] and "cannot downgrade" in result["msg"]
+    assert elasticache.mutating == []
+    assert described(client)["CacheNodeType"] == "cache.t4g.small"
+
+
+@pytest.mark.parametrize(
+    "running, asked, matches, order",
+    [
+        ("7.1.0", "7.1", True, 0),
+        ("7.1.0", "7.1.0", True, 0),
+        ("7.1.0", "7", True, 0),
+        ("6.2.6", "6.x", True, 0),
+        ("7.10.1", "7.1", False, -1),
+        ("7.1.0", "7.10", False, 1),
+        ("7.1.0", "7.2", False, 1),
+        ("7.1.0", "8", False, 1),
+        ("7.1.0", "7.1.0.1", False, 0),
+        ("7.1.0", "7.0", False, -1),
+        ("7.1.0", "6.x", False, -1),
+        ("7.1.0", "7.0.7", False, -1),
+        (None, "7.1", False, 0),
+    ],
+)
+def test_engine_version_comparison(running, asked, matches, order):
+    assert utils.engine_version_matches(running, asked) is matches
+    assert utils.engine_version_order(running, asked) == order
+
+
+# --- replica count with failover / Multi-AZ: each AWS call valid on the group as it is then ---
+
+
+def group_settings(client):
+    group = described(client)
+    return len(group["MemberClusters"]) - 1, group["AutomaticFailover"], group["MultiAZ"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("wait", [True, False], ids=["wait", "no-wait"])
+@pytest.mark.parametrize("want", [1, 3])
+def test_add_replicas_then_turn_failover_on(client, elasticache, no_sleep, check_mode, wait, want):
+    before = run(base_args(replicas_per_node_group=0, automatic_failover=False, multi_az=False))["replication_group"]
+    assert group_settings(client) == (0, "disabled", "disabled")
+    elasticache.reset()
+    args = base_args(replicas_per_node_group=want, automatic_failover=True, multi_az=True, wait=wait)
+
+    result = run(args, check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"] == before
+    group = result["replication_group"]
+    assert group["replicas_per_node_group"] == want
+    assert group["automatic_failover"] is True and group["multi_az"] is True
+    if check_mode:
+        assert elasticache.mutating == []
+        assert group_settings(client) == (0, "disabled", "disabled")
+        return
+    assert elasticache.mutating == ["IncreaseReplicaCount", "ModifyReplicationGroup"]
+    assert elasticache.of("IncreaseReplicaCount")[0]["NewReplicaCount"] == want
+    modify = elasticache.of("ModifyReplicationGroup")[0]
+    assert modify["AutomaticFailoverEnabled"] is True and modify["MultiAZEnabled"] is True
+    # the group is awaited between the two calls, with wait=false too
+    between = list(elasticache)[elasticache.index("IncreaseReplicaCount") + 1:elasticache.index("ModifyReplicationGroup")]
+    assert "DescribeReplicationGroups" in between
+    assert group_settings(client) == (want, "enabled", "enabled")
+    elasticache.reset()
+    assert run(args)["changed"] is False
+    assert elasticache.mutating == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("want", [0, 1])
+def test_turn_failover_off_then_remove_replicas(client, elasticache, no_sleep, check_mode, want):
+    before = run(base_args(replicas_per_node_group=2))["replication_group"]
+    assert group_settings(client) == (2, "enabled", "enabled")
+    elasticache.reset()
+    args = base_args(replicas_per_node_group=want, automatic_failover=False, multi_az=False)
+
+    result = run(args, check_mode=check_mode)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"] == before
+    group = result["replication_group"]
+    assert group["replicas_per_node_group"] == want
+    assert group["automatic_failover"] is False and group["multi_az"] is False
+    if check_mode:
+        assert elasticache.mutating == []
+        assert group_settings(client) == (2, "enabled", "enabled")
+        return
+    assert elasticache.mutating == ["ModifyReplicationGroup", "DecreaseReplicaCount"]
+    modify = elasticache.of("ModifyReplicationGroup")[0]
+    assert modify["AutomaticFailoverEnabled"] is False and modify["MultiAZEnabled"] is False
+    assert elasticache.of("DecreaseReplicaCount")[0]["NewReplicaCount"] == want
+    assert group_settings(client) == (want, "disabled", "disabled")
+    elasticache.reset()
+    assert run(args)["changed"] is False
+    assert elasticache.mutating == []
+
+
+@pytest.mark.parametrize(
+    "created, asked",
+    [
+        (dict(replicas_per_node_group=0, automatic_failover=False, multi_az=False), dict(replicas_per_node_group=1)),
+        (dict(replicas_per_node_group=1), dict(replicas_per_node_group=0, automatic_failover=False, multi_az=False)),
+    ],
+    ids=["up", "down"],
+)
+def test_the_other_order_fails_on_the_test_cloud(client, elasticache, no_sleep, monkeypatch, created, asked):
+    """The order matters: the test cloud refuses failover without a replica, like AWS."""
+    run(base_args(**created))
+    monkeypatch.setattr(module, "change_order", lambda current, params: (module.ensure_settings, module.ensure_replicas)
+                        if params["replicas_per_node_group"] > current["replicas_per_node_group"]
+                        else (module.ensure_replicas, module.ensure_settings))
+
+    result = run_failing(base_args(**asked))
+
+    assert "InvalidParameterCombination" in json.dumps(result, default=str)
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize(
+    "created, asked, message",
+    [
+        (
+            dict(replicas_per_node_group=1),
+            dict(replicas_per_node_group=0, automatic_failover=None, multi_az=None),
+            "automatic_failover needs at least one replica, and the group would have none: set replicas_per_node_group",
+        ),
+        (
+            dict(replicas_per_node_group=1),
+            dict(automatic_failover=False, multi_az=None),
+            "multi_az needs automatic failover, which the group would not have: set automatic_failover=true, or "
+            "multi_az=false",
+        ),
+        (
+            None,
+            dict(replicas_per_node_group=None, multi_az=None),
+            "automatic_failover needs at least one replica, and the group would have none",
+        ),
+    ],
+    ids=["last-replica-with-failover", "failover-off-multi-az-on", "create-failover-without-replicas"],
+)
+def test_invalid_final_settings_fail_before_any_call(client, elasticache, no_sleep, check_mode, created, asked, message):
+    if created is not None:
+        run(base_args(**created))
+    elasticache.reset()
+
+    result = run_failing(base_args(**asked), check_mode=check_mode)
+
+    assert f"Failed to plan replication group {GROUP}: {message}" in result["msg"]
+    assert elasticache.mutating == []
+
+
+# --- states moto cannot show (a group still creating): botocore's Stubber ---
 
 
 def stub_group(replicas, status="available"):
@@ -543,31 +712,6 @@ def stubbed(monkeypatch, aws):
     with stubber:
         yield stubber
     stubber.assert_no_pending_responses()
-
-
-@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
-@pytest.mark.parametrize("have, want, operation", [(1, 3, "increase_replica_count"), (2, 1, "decrease_replica_count")])
-def test_replica_count(stubbed, no_sleep, check_mode, have, want, operation):
-    stub_describe(stubbed, have)
-    if not check_mode:
-        stubbed.add_response(
-            operation,
-            {"ReplicationGroup": stub_group(have, "modifying")},
-            {"ReplicationGroupId": GROUP, "NewReplicaCount": want, "ApplyImmediately": True},
-        )
-        # the replication_group_available waiter's first poll
-        stubbed.add_response(
-            "describe_replication_groups", {"ReplicationGroups": [stub_group(want)]}, {"ReplicationGroupId": GROUP}
-        )
-        stub_describe(stubbed, want)
-
-    result = run(base_args(replicas_per_node_group=want), check_mode=check_mode)
-
-    assert result["changed"] is True
-    assert result["diff"]["before"]["replicas_per_node_group"] == have
-    assert result["replication_group"]["replicas_per_node_group"] == want
-    if not check_mode:
-        assert len(result["replication_group"]["member_clusters"]) == want + 1
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
