@@ -387,9 +387,17 @@ def test_create_primary(env, no_sleep, check_mode):
 
 
 def test_create_with_defaults(env, no_sleep):
-    """Only what a primary needs: gp3, encrypted, managed password; 5432, autoscaling off."""
-    result = run(dict(db_instance_identifier=DB, db_instance_class="db.t4g.micro", allocated_storage=20,
-                      master_username="strata"))
+    """Only what a primary needs: gp3, encrypted, managed password (neither password option given); 5432,
+    autoscaling off. The plan predicts the same."""
+    args = dict(db_instance_identifier=DB, db_instance_class="db.t4g.micro", allocated_storage=20,
+                master_username="strata")
+    planned = run(args, check_mode=True)
+    assert planned["changes"] == ["created"] and env.calls.mutating == []
+    assert planned["master_password_source"] == "rds-managed"
+    assert planned["diff"]["after"]["manage_master_user_password"] is True
+    env.calls.reset()
+
+    result = run(args)
 
     request = env.calls.of("CreateDBInstance")[0]
     assert request["StorageType"] == "gp3" and request["StorageEncrypted"] is True
@@ -397,6 +405,8 @@ def test_create_with_defaults(env, no_sleep):
     assert "MaxAllocatedStorage" not in request and "KmsKeyId" not in request
     view = result["diff"]["after"]
     assert view["max_allocated_storage"] == 0 and view["port"] == 5432 and view["manage_master_user_password"]
+    assert result["master_password_source"] == "rds-managed"
+    assert described(env)["MasterUserSecret"]["SecretArn"].startswith("arn:aws:secretsmanager:")
     # gp3's baseline (reported, never asked) is not a difference
     assert (view["iops"], view["storage_throughput"]) == (3000, 125)
     env.calls.reset()
@@ -700,7 +710,8 @@ def test_older_version_is_left_alone_with_a_warning(env, no_sleep):
     assert env.calls.mutating == []
 
 
-def test_turns_on_managed_password_for_an_existing_primary(env, no_sleep):
+def create_self_managed_primary(env, deletion_protection=False):
+    """A primary with its own password, made outside the module (as by hand, or before the module managed it)."""
     env.rds.create_db_instance(
         DBInstanceIdentifier=DB,
         Engine="postgres",
@@ -710,19 +721,95 @@ def test_turns_on_managed_password_for_an_existing_primary(env, no_sleep):
         MasterUserPassword="set-by-someone-else-1",
         StorageEncrypted=True,
         PubliclyAccessible=False,
+        DeletionProtection=deletion_protection,
     )
     env.calls.reset()
 
-    planned = run(dict(db_instance_identifier=DB), check_mode=True)
-    assert planned["changes"] == ["manage_master_user_password"]
-    assert env.calls.mutating == []
 
-    result = run(dict(db_instance_identifier=DB))
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_turns_on_managed_password_for_an_existing_primary(env, no_sleep, check_mode):
+    """Only when asked: manage_master_user_password=true."""
+    create_self_managed_primary(env)
+
+    result = run(dict(db_instance_identifier=DB, manage_master_user_password=True), check_mode=check_mode)
 
     assert result["changes"] == ["manage_master_user_password"]
-    assert env.calls.of("ModifyDBInstance")[0]["ManageMasterUserPassword"] is True
-    assert result["db_instance"]["master_user_secret"]["secret_arn"].startswith("arn:aws:secretsmanager:")
+    assert result["diff"]["before"]["master_password_source"] == "self-managed"
+    assert result["master_password_source"] == "rds-managed"
     assert "set-by-someone-else-1" not in json.dumps(result, default=str)
+    if check_mode:
+        assert env.calls.mutating == []
+        assert "MasterUserSecret" not in described(env)
+        return
+    assert env.calls.of("ModifyDBInstance")[0] == {
+        "DBInstanceIdentifier": DB, "ManageMasterUserPassword": True, "ApplyImmediately": True,
+    }
+    assert result["db_instance"]["master_user_secret"]["secret_arn"].startswith("arn:aws:secretsmanager:")
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_unset_password_options_leave_an_own_password_alone(env, no_sleep, check_mode):
+    """Neither password option given on an existing primary with its own password: not managed (RDS would set a
+    new password); master_user_secret_kms_key_id alone does not turn it on either, and says so."""
+    create_self_managed_primary(env)
+
+    result = run(dict(db_instance_identifier=DB), check_mode=check_mode)
+
+    assert result["changed"] is False and result["changes"] == []
+    assert env.calls == ["DescribeDBInstances"]
+    assert result["master_password_source"] == "self-managed"
+    assert not result.get("warnings")
+    env.calls.reset()
+
+    keyed = run(dict(db_instance_identifier=DB, master_user_secret_kms_key_id=env.key), check_mode=check_mode)
+
+    assert keyed["changed"] is False and env.calls == ["DescribeDBInstances"]
+    assert len(keyed["warnings"]) == 1
+    assert f"master_user_secret_kms_key_id is ignored: RDS does not manage the master password of db instance {DB}" \
+        in keyed["warnings"][0]
+    assert "Set manage_master_user_password=true" in keyed["warnings"][0]
+    assert "MasterUserSecret" not in described(env)
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("mode", ["secret", "rds-managed", "self-managed"])
+def test_lifting_deletion_protection_changes_only_that(env, secret, no_sleep, check_mode, mode):
+    """The database role's teardown call before the delete: {db_instance_identifier, deletion_protection: false,
+    wait: false}. Whatever the password mode, one ModifyDBInstance with DeletionProtection only; no new password,
+    no secret read; the password mode stays."""
+    if mode == "secret":
+        create_secret_primary(env, secret, deletion_protection=True)
+    elif mode == "rds-managed":
+        create_primary(env, deletion_protection=True)
+    else:
+        create_self_managed_primary(env, deletion_protection=True)
+    before = described(env)
+
+    result = run(dict(db_instance_identifier=DB, deletion_protection=False, wait=False), check_mode=check_mode)
+
+    assert result["changed"] is True and result["changes"] == ["deletion_protection"]
+    diff_before, diff_after = result["diff"]["before"], result["diff"]["after"]
+    assert {key for key in diff_after if diff_after[key] != diff_before[key]} == {"deletion_protection"}
+    assert diff_after["manage_master_user_password"] is (mode == "rds-managed")
+    assert "GetSecretValue" not in env.calls.by_module
+    assert_no_secret(env, result)
+    if check_mode:
+        assert env.calls.mutating == []
+        assert described(env)["DeletionProtection"] is True
+        return
+    assert env.calls.mutating == ["ModifyDBInstance"]
+    assert env.calls.of("ModifyDBInstance") == [
+        {"DBInstanceIdentifier": DB, "DeletionProtection": False, "ApplyImmediately": True}
+    ]
+    after = described(env)
+    assert after["DeletionProtection"] is False
+    assert after.get("MasterUserSecret") == before.get("MasterUserSecret")
+    if mode == "secret":
+        assert env.secrets.get_secret_value(SecretId=secret)["SecretString"] == PASSWORD
+    env.calls.reset()
+
+    again = run(dict(db_instance_identifier=DB, deletion_protection=False, wait=False))
+    assert again["changed"] is False and env.calls == ["DescribeDBInstances"]
 
 
 # --- tags and log exports ----------------------------------------------------------------------------------------
@@ -1293,21 +1380,41 @@ def test_absent_replica_never_takes_a_snapshot(env, secret, no_sleep):
     assert env.secrets.get_secret_value(SecretId=secret)["SecretString"] == PASSWORD
 
 
-@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
-def test_absent_refuses_deletion_protection(env, no_sleep, check_mode):
+def test_absent_refuses_deletion_protection(env, no_sleep):
     create_primary(env, deletion_protection=True)
 
-    result = run_failing(dict(db_instance_identifier=DB, state="absent"), check_mode=check_mode)
+    result = run_failing(dict(db_instance_identifier=DB, state="absent"))
 
     assert "deletion protection on" in result["msg"]
     assert "deletion_protection=false" in result["msg"]
     assert env.calls == ["DescribeDBInstances"]
     assert described(env)["DeletionProtection"] is True
-    if not check_mode:
-        lifted = run(dict(db_instance_identifier=DB, deletion_protection=False, wait=False))
-        assert lifted["changes"] == ["deletion_protection"]
-        assert run(dict(db_instance_identifier=DB, state="absent", skip_final_snapshot=True))["changed"] is True
-        assert described(env) is None
+    lifted = run(dict(db_instance_identifier=DB, deletion_protection=False, wait=False))
+    assert lifted["changes"] == ["deletion_protection"]
+    assert run(dict(db_instance_identifier=DB, state="absent", skip_final_snapshot=True))["changed"] is True
+    assert described(env) is None
+
+
+def test_absent_on_deletion_protection_is_planned_with_a_warning(env, no_sleep):
+    """The plan (--check) of a confirmed teardown: the task lifting the protection is only predicted, so the delete
+    sees the protection on; it warns and predicts the delete (the real run still refuses without the lift)."""
+    created = create_primary(env, deletion_protection=True)
+
+    lift = run(dict(db_instance_identifier=DB, deletion_protection=False, wait=False), check_mode=True)
+    result = run(dict(db_instance_identifier=DB, state="absent", wait=True), check_mode=True)
+
+    assert lift["changes"] == ["deletion_protection"]
+    assert result["changed"] is True and result["changes"] == ["deleted"]
+    assert result["db_instance"] is None
+    assert result["diff"] == {"before": created["diff"]["after"], "after": {}}
+    assert re.fullmatch(rf"{DB}-final-\d{{14}}", result["final_snapshot_identifier"])
+    warnings = [w for w in result["warnings"] if "deletion protection on" in w]
+    assert len(warnings) == 1
+    assert f"db instance {DB} has deletion protection on" in warnings[0]
+    assert "the real run refuses to delete it unless the protection is lifted first" in warnings[0]
+    assert "deletion_protection=false" in warnings[0]
+    assert env.calls == ["DescribeDBInstances", "DescribeDBInstances"]
+    assert described(env)["DeletionProtection"] is True
 
 
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
