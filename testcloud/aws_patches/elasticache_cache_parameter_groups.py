@@ -124,10 +124,10 @@ def _allowed(value, data_type, allowed):
             return False
         number = int(value)
         for part in allowed.split(","):
-            low, _, high = part.partition("-")
-            if not _ and int(low) == number:
+            low, dash, high = part.partition("-")
+            if not dash and int(low) == number:
                 return True
-            if _ and int(low) <= number and (not high or number <= int(high)):
+            if dash and int(low) <= number and (not high or number <= int(high)):
                 return True
         return False
     return value in allowed.split(",")

@@ -142,7 +142,7 @@ def test_dev_data_stores(run_playbook, aws):
     assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
     for started in ("Ensure the PostgreSQL primary",):
-        assert all(res["changed"] for _, res in plan.task_results(started)), started
+        assert all(res["changed"] for _host, res in plan.task_results(started)), started
 
     first = run_playbook("strata.platform.site", "dev")
     assert first.rc == 0, str(first)
@@ -190,7 +190,7 @@ def test_prod_data_stores_all_regions_and_in_place_resize(run_playbook, aws):
                         extra_vars=bigger)
     assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
-    primary = [res for _, res in plan.task_results("Ensure the PostgreSQL primary") if res.get("changed")]
+    primary = [res for _host, res in plan.task_results("Ensure the PostgreSQL primary") if res.get("changed")]
     assert primary and primary[0]["diff"], "the resize is shown with --diff"
     diff = primary[0]["diff"][0] if isinstance(primary[0]["diff"], list) else primary[0]["diff"]
     assert "db.r6g.large" in str(diff["before"]) and "db.r6g.xlarge" in str(diff["after"])

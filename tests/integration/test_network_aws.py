@@ -14,6 +14,9 @@ from aws_helpers import owned, tags
 
 pytestmark = pytest.mark.integration
 
+# site.yml without the data stores (tests/integration/lower_layers.yml): these tests check the lower layers.
+LOWER_LAYERS = "tests/integration/lower_layers.yml"
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TIER_TAG = {"public": "public", "app": "private-app", "data": "private-data"}
@@ -102,13 +105,13 @@ def assert_nothing_left(ec2, environment):
 def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
     ec2 = aws("ec2", "us-east-1")
 
-    plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    plan = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
     assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
     assert plan.changed(DEV) > 0, "check mode on an empty cloud must report the changes it would make"
     assert owned(ec2, "describe_vpcs", "Vpcs") == []
 
-    first = run_playbook("strata.platform.site", "dev")
+    first = run_playbook(LOWER_LAYERS, "dev")
     assert first.rc == 0, str(first)
     assert first.changed(DEV) > 0
     vpc = vpc_of(ec2, "dev", "us-east-1")
@@ -117,12 +120,12 @@ def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
                      "platform": "fsm", "cost-center": "platform-dev", "Name": "fsm-dev-us-east-1"}
     assert tags(vpc).items() >= expected_tags.items()
 
-    again = run_playbook("strata.platform.site", "dev")
+    again = run_playbook(LOWER_LAYERS, "dev")
     assert again.rc == 0, str(again)
     assert again.changed() == 0, [h for h in again.task_results("") if h[1].get("changed")]
     assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
 
-    check_again = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    check_again = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
     assert check_again.rc == 0 and check_again.changed() == 0, str(check_again)
 
     down = run_playbook("strata.platform.teardown", "dev")
@@ -171,7 +174,7 @@ def test_prod_all_regions_converge_and_teardown_needs_confirmation(run_playbook,
         ec2 = aws("ec2", region)
         zones = [region + z for z in "abc"]
         assert_network(ec2, vpc_of(ec2, "prod", region), cidr, zones, "per_az", True)
-        logs = aws("logs", region).describe_log_groups(logGroupNamePrefix="/strata/fsm/prod/")["logGroups"]
+        logs = aws("logs", region).describe_log_groups(logGroupNamePrefix="/strata/fsm/prod/vpc-flow-logs")["logGroups"]
         assert [g.get("retentionInDays") for g in logs] == [365]
     # IAM is global: one flow-log role per region, none overwriting another.
     roles = {r["RoleName"] for r in aws("iam").list_roles(PathPrefix="/strata/")["Roles"]}

@@ -8,6 +8,9 @@ from aws_helpers import owned, tags
 
 pytestmark = pytest.mark.integration
 
+# site.yml without the data stores (tests/integration/lower_layers.yml): these tests check the lower layers.
+LOWER_LAYERS = "tests/integration/lower_layers.yml"
+
 DEV = "dev-aws-us-east-1"
 ROLE_SERVICES = {"eks-cluster": "eks.amazonaws.com", "eks-nodes": "ec2.amazonaws.com",
                  "rds-monitoring": "monitoring.rds.amazonaws.com", "backup": "backup.amazonaws.com",
@@ -83,19 +86,19 @@ def assert_keys(kms, environment, region):
 def test_dev_security_iam_encryption(run_playbook, aws):
     ec2, iam, kms = aws("ec2"), aws("iam"), aws("kms")
 
-    plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    plan = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
     assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
     sg_plan = plan.task_results("Ensure the security groups and their rules")
     assert sg_plan and sg_plan[0][1]["changed"] is True
 
-    first = run_playbook("strata.platform.site", "dev")
+    first = run_playbook(LOWER_LAYERS, "dev")
     assert first.rc == 0, str(first)
     assert_security_groups(ec2, "dev", kafka_plaintext=True)
     assert_iam(iam, "dev", "us-east-1")
     assert_keys(kms, "dev", "us-east-1")
 
-    again = run_playbook("strata.platform.site", "dev")
+    again = run_playbook(LOWER_LAYERS, "dev")
     assert again.rc == 0 and again.changed() == 0, str(again)
     assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
 
@@ -111,14 +114,14 @@ def test_dev_security_iam_encryption(run_playbook, aws):
     assert again_down.rc == 0 and again_down.changed() == 0, str(again_down)
 
     # Converging again cancels the scheduled deletions.
-    back = run_playbook("strata.platform.site", "dev")
+    back = run_playbook(LOWER_LAYERS, "dev")
     assert back.rc == 0, str(back)
     assert_keys(kms, "dev", "us-east-1")
 
 
 def test_rule_changes_are_planned_then_applied_in_place(run_playbook, aws):
     ec2 = aws("ec2")
-    assert run_playbook("strata.platform.site", "dev").rc == 0
+    assert run_playbook(LOWER_LAYERS, "dev").rc == 0
     ids = {p: g["GroupId"] for p, g in groups_by_purpose(ec2, "dev").items()}
 
     change = {"security_groups_kafka_plaintext": False, "security_groups_bastion": True,
@@ -162,7 +165,7 @@ def test_bad_layer_input_fails_before_any_call(run_playbook, bad, fragment):
 
 
 def test_uat_layers_refuse_removal_without_confirmation(run_playbook, aws):
-    assert run_playbook("strata.platform.site", "uat").rc == 0
+    assert run_playbook(LOWER_LAYERS, "uat").rc == 0
     for layer, var in (("encryption", "encryption_state"), ("iam", "iam_state"),
                        ("security_groups", "security_groups_state")):
         refused = run_playbook(f"strata.platform.{layer}", "uat", extra_vars={var: "absent"})
