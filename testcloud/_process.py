@@ -10,6 +10,7 @@ import json
 import os
 import selectors
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -45,10 +46,15 @@ def no_proxy_opener():
 _OPENER = no_proxy_opener()
 
 
-def http_json(method, url, timeout=5.0):
-    """Send a body-less request to ``url`` and decode the JSON answer."""
+def http_json(method, url, timeout=5.0, cafile=None):
+    """Send a body-less request to ``url`` and decode the JSON answer (``cafile``: the CA to trust
+    for an https URL)."""
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    with _OPENER.open(request, timeout=timeout) as response:
+    opener = _OPENER
+    if cafile:
+        context = ssl.create_default_context(cafile=cafile)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+    with opener.open(request, timeout=timeout) as response:
         return json.loads(response.read().decode("utf-8"))
 
 

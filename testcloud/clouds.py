@@ -1,13 +1,13 @@
 """The test clouds the CLI knows, by short name (``--cloud``).
 
-Each entry names a :class:`testcloud._process.CloudServer` subclass. An Azure ARM double would be
-added here as ``"azure": "testcloud.azure:AzureTestCloud"``.
+Each entry names a :class:`testcloud._process.CloudServer` subclass.
 """
 
 import importlib
 
 CLOUDS = {
     "aws": "testcloud.aws:AwsTestCloud",
+    "azure": "testcloud.azure:AzureTestCloud",
 }
 DEFAULT_CLOUD = "aws"
 
