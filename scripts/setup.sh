@@ -20,7 +20,7 @@ find_python() {
   return 1
 }
 
-stamp_value=$(cat requirements.txt requirements-test.txt | sha256sum | cut -d' ' -f1)
+stamp_value=$(cat requirements.txt requirements-azure.txt requirements-test.txt | sha256sum | cut -d' ' -f1)
 stamp=.venv/.requirements-stamp
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$stamp_value" ]; then
   python=$(find_python) || {
