@@ -7,11 +7,11 @@
                                                           DIR/env.sh; print the env.sh lines
     stop  --state-dir DIR [--cloud aws]                   stop the recorded servers by pid (fine if
                                                           already gone); remove the state files
-    stats [--state-dir DIR] [--reset]                     print the AWS call counts (from DIR, else
-                                                          from STRATA_TESTCLOUD_AWS)
+    stats [--state-dir DIR] [--cloud aws] [--reset]       print a cloud's call counts (from DIR, else
+                                                          from STRATA_TESTCLOUD_AWS / _AZURE)
 
-``--cloud`` may be repeated once more clouds exist (testcloud/clouds.py); it defaults to ``aws``
-(for ``stop``: every cloud recorded in DIR). Servers log to DIR/<cloud>.log (``start``) or a
+``--cloud`` is ``aws`` (moto) or ``azure`` (the ARM test double) and may be repeated (testcloud/clouds.py);
+it defaults to ``aws`` (for ``stop``: every cloud recorded in DIR). Servers log to DIR/<cloud>.log (``start``) or a
 temporary file (``run``).
 """
 
@@ -26,7 +26,7 @@ import sys
 import urllib.error
 
 from testcloud._process import CloudError
-from testcloud.aws import ENDPOINT_ENV, StatsClient
+from testcloud import aws, azure
 from testcloud.clouds import CLOUDS, DEFAULT_CLOUD, cloud_class
 
 ENV_FILE = "env.sh"
@@ -116,9 +116,12 @@ def reuse_running(state_dir, cloud):
 
 
 def cloud_options(cloud, args):
-    """Constructor options of ``cloud`` from the command line (``--create-seconds``: AWS only)."""
+    """Constructor options of ``cloud`` from the command line (``--create-seconds``: AWS only; the
+    Azure double's certificates go to DIR/azure-tls with ``start``, else to a temporary directory)."""
     if cloud == "aws" and args.create_seconds is not None:
         return {"create_seconds": args.create_seconds}
+    if cloud == "azure" and getattr(args, "state_dir", None):
+        return {"cert_dir": os.path.join(args.state_dir, "azure-tls")}
     return {}
 
 
@@ -152,17 +155,20 @@ def command_stop(args):
 
 
 def stats_client(args):
-    """A stats client for the AWS cloud in ``--state-dir``, else for ``STRATA_TESTCLOUD_AWS``."""
+    """A stats client for the cloud in ``--state-dir``, else for its endpoint variable."""
+    module = azure if args.cloud == "azure" else aws
     if args.state_dir:
-        state = read_state(args.state_dir, "aws")
+        state = read_state(args.state_dir, args.cloud)
         if state is None:
-            raise CloudError(f"no AWS test cloud recorded in {args.state_dir}")
-        return StatsClient(state["endpoint"])
-    return StatsClient.from_env()
+            raise CloudError(f"no {args.cloud} test cloud recorded in {args.state_dir}")
+        if args.cloud == "azure":
+            return module.StatsClient(state["endpoint"], cloud_class("azure").from_state(state).ca_file)
+        return module.StatsClient(state["endpoint"])
+    return module.StatsClient.from_env()
 
 
 def command_stats(args):
-    """Print the AWS call counters (then zero them with --reset)."""
+    """Print a cloud's call counters (then zero them with --reset)."""
     client = stats_client(args)
     print(json.dumps(client.stats(), indent=2, sort_keys=True))
     if args.reset:
@@ -254,8 +260,9 @@ def build_parser():
     stop.add_argument("--timeout", type=float, default=10.0, help="seconds before SIGKILL")
     stop.set_defaults(handler=command_stop)
 
-    stats = commands.add_parser("stats", help=f"print the AWS call counts (state dir or {ENDPOINT_ENV})")
+    stats = commands.add_parser("stats", help=f"print a cloud's call counts (state dir or {aws.ENDPOINT_ENV} / {azure.ENDPOINT_ENV})")
     stats.add_argument("--state-dir")
+    stats.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD, help="whose counts (default %(default)s)")
     stats.add_argument("--reset", action="store_true", help="zero the counters after printing them")
     stats.set_defaults(handler=command_stats)
     return parser
