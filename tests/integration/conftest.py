@@ -1,4 +1,12 @@
-"""Integration tests: ansible-playbook against the local AWS test cloud, asserted with boto3."""
+"""Integration tests: ansible-playbook against the local test clouds, asserted with boto3 (AWS) and
+plain ARM reads (Azure).
+
+* ``run_playbook`` (AWS test cloud only) and ``run_playbook_multicloud`` (AWS and the ARM double: the
+  playbook gets both environments; ``PlaybookRun.requests`` holds the AWS counts and
+  ``PlaybookRun.azure_requests`` the ARM double's);
+* ``aws('ec2', region)``: boto3 clients; ``arm.get(path)`` / ``arm.list(path)``: ARM reads on the double
+  (``arm.rg_path(name)``, ``arm.resource_path(rg, 'Microsoft.Network/virtualNetworks', name)``).
+"""
 
 import json
 import os
@@ -19,6 +27,7 @@ class PlaybookRun:
     output: str
     result: dict = field(default_factory=dict)
     requests: dict = field(default_factory=dict)
+    azure_requests: dict = field(default_factory=dict)
 
     @property
     def stats(self):
@@ -45,7 +54,8 @@ class PlaybookRun:
         return str(self)
 
     def __str__(self):
-        return f"rc={self.rc} requests={self.requests.get('total')}\n{self.failures()}"
+        azure = f" azure_requests={self.azure_requests.get('total')}" if self.azure_requests else ""
+        return f"rc={self.rc} requests={self.requests.get('total')}{azure}\n{self.failures()}"
 
     def task_results(self, name_part):
         """Every host result of the tasks whose name contains name_part."""
@@ -72,9 +82,8 @@ def ansible_env(cloud_env, extra=None):
     return env
 
 
-@pytest.fixture
-def run_playbook(aws_cloud):
-    """Run a collection playbook by FQCN; returns a PlaybookRun with the JSON result and the request counts."""
+def playbook_runner(aws_cloud, azure_cloud=None):
+    """A function that runs a collection playbook by FQCN against the given test clouds."""
 
     def _run(playbook, *inventories, args=(), extra_vars=None, env=None):
         cmd = [os.path.join(BIN, "ansible-playbook")]
@@ -83,16 +92,82 @@ def run_playbook(aws_cloud):
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
         cmd += [*args, playbook]
+        cloud_env = aws_cloud.env()
         aws_cloud.reset_stats()
-        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(aws_cloud.env(), env), capture_output=True, text=True,
+        if azure_cloud is not None:
+            cloud_env = azure_cloud.env(cloud_env)
+            azure_cloud.reset_stats()
+        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(cloud_env, env), capture_output=True, text=True,
                               check=False)
         try:
             result = json.loads(proc.stdout)
         except json.JSONDecodeError:
             result = {}
-        return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, result, aws_cloud.stats())
+        azure_requests = azure_cloud.stats() if azure_cloud is not None else {}
+        return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, result, aws_cloud.stats(), azure_requests)
 
     return _run
+
+
+@pytest.fixture
+def run_playbook(aws_cloud):
+    """Run a collection playbook by FQCN; returns a PlaybookRun with the JSON result and the request counts."""
+    return playbook_runner(aws_cloud)
+
+
+@pytest.fixture
+def run_playbook_multicloud(aws_cloud, azure_cloud):
+    """Like ``run_playbook`` with both test clouds: ``run.requests`` (AWS) and ``run.azure_requests`` (ARM)."""
+    return playbook_runner(aws_cloud, azure_cloud)
+
+
+class ArmReader:
+    """Plain ARM reads on the double, for assertions: ``get(path)`` -> dict or None (404), ``list(path)``."""
+
+    API_VERSIONS = {  # a recent api-version per provider; the double ignores it, real ARM would not
+        "microsoft.resources": "2022-09-01",
+        "microsoft.network": "2023-09-01",
+    }
+
+    def __init__(self, cloud):
+        from testcloud.azure_arm import SUBSCRIPTION_ID  # noqa: PLC0415
+
+        self.cloud = cloud
+        self.subscription = f"/subscriptions/{SUBSCRIPTION_ID}"
+
+    def rg_path(self, name):
+        return f"{self.subscription}/resourceGroups/{name}"
+
+    def resource_path(self, resource_group, resource_type, name):
+        return f"{self.rg_path(resource_group)}/providers/{resource_type}/{name}"
+
+    def _request(self, path, api_version):
+        import requests  # noqa: PLC0415
+
+        url = f"{self.cloud.endpoint}{path}"
+        separator = "&" if "?" in url else "?"
+        response = requests.get(f"{url}{separator}api-version={api_version}", headers={"Authorization": "Bearer test"},
+                                verify=self.cloud.ca_file, timeout=10, proxies={"http": None, "https": None})
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, path, api_version="2023-09-01"):
+        """The resource at ``path``, or None when ARM answers 404 (not counted in a run's requests:
+        read it after the run)."""
+        return self._request(path, api_version)
+
+    def list(self, path, api_version="2023-09-01"):
+        """The ``value`` of a list answer ([] when the parent does not exist)."""
+        answer = self._request(path, api_version)
+        return [] if answer is None else answer.get("value", [])
+
+
+@pytest.fixture
+def arm(azure_cloud):
+    """ARM reads on the (reset) ARM double of this test."""
+    return ArmReader(azure_cloud)
 
 
 @pytest.fixture
