@@ -375,7 +375,10 @@ class Arm:
             self.operations[operation_id] = {"path": path, "kind": "put"}
             headers = self.operation_headers(operation_id)
         kind.after_put(self, resource, existing)
-        return (kind.status_update if existing else kind.status_create), headers, self.view(resource)
+        status = kind.status_update if existing else kind.status_create
+        if headers and kind.status_create_async:  # e.g. 202 where the SDK accepts only 200/202
+            status = kind.status_create_async
+        return status, headers, self.view(resource)
 
     def delete(self, target):
         kind = self.kind(target.full_type)

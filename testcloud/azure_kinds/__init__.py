@@ -8,7 +8,8 @@ store, in the ways the azure.azcollection modules depend on:
 * ``prepare(ctx, body, existing)``: check the request (raise :class:`ArmError` like ARM would) and
   return the properties to store: server-side fields added, write-only secrets removed;
 * ``view(ctx, resource)``: the body ARM answers with (e.g. a VNet with its subnets inside);
-* ``status_create`` / ``status_update``: the status codes the SDK operation accepts;
+* ``status_create`` / ``status_update``: the status codes the SDK operation accepts
+  (``status_create_async``: the create's status when it is long-running, e.g. 202);
 * ``etag``: the type carries a (weak) etag that changes with every write;
 * ``actions``: POST actions on an item (``listKeys``, ...): ``name -> callable(ctx, resource, body)``;
 * ``provisioning``: while a long-running create is under way, the state ARM reports
@@ -22,6 +23,7 @@ import importlib
 
 KIND_MODULES = (
     "testcloud.azure_kinds.resources",
+    "testcloud.azure_kinds.postgresql",
 )
 
 
@@ -47,6 +49,7 @@ class Kind:
     etag = False
     has_provisioning_state = True
     status_create = 201
+    status_create_async = None  # the status of a create answered as a long-running operation (None: status_create)
     status_update = 200
     status_delete = 200
     async_create = True  # a create with a creation time answers with Azure-AsyncOperation

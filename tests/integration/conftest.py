@@ -124,11 +124,6 @@ def run_playbook_multicloud(aws_cloud, azure_cloud):
 class ArmReader:
     """Plain ARM reads on the double, for assertions: ``get(path)`` -> dict or None (404), ``list(path)``."""
 
-    API_VERSIONS = {  # a recent api-version per provider; the double ignores it, real ARM would not
-        "microsoft.resources": "2022-09-01",
-        "microsoft.network": "2023-09-01",
-    }
-
     def __init__(self, cloud):
         from testcloud.azure_arm import SUBSCRIPTION_ID  # noqa: PLC0415
 
