@@ -31,16 +31,12 @@ notes:
   - "Required IAM actions: C(ec2:DescribeSecurityGroups), C(ec2:DescribeVpcs), C(ec2:RevokeSecurityGroupIngress),
     C(ec2:RevokeSecurityGroupEgress), C(ec2:CreateTags), C(ec2:DeleteTags)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

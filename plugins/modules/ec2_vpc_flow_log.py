@@ -106,16 +106,12 @@ notes:
   - "Required IAM actions: C(ec2:DescribeFlowLogs), C(ec2:CreateFlowLogs), C(ec2:DeleteFlowLogs),
     C(ec2:CreateTags), C(ec2:DeleteTags), and C(iam:PassRole) on O(deliver_logs_permission_arn)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

@@ -40,18 +40,14 @@ options:
 notes:
   - "Required IAM actions: C(ec2:DescribeFlowLogs)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
     details: The module only reads.
   diff_mode:
     support: N/A
     details: The module only reads.
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

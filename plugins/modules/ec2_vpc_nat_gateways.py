@@ -99,6 +99,7 @@ options:
     type: int
     default: 900
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -112,8 +113,6 @@ attributes:
   diff_mode:
     support: full
     details: Before and after of the owned NAT gateways of the VPC, by subnet (id, state, allocation id, public IP, tags).
-  platform:
-    platforms: aws
 notes:
   - Calls on a run that changes nothing - C(DescribeNatGateways) and C(DescribeAddresses) once each.
     A run that creates NAT gateways adds one C(DescribeSubnets) to check the subnets before any change.

@@ -119,6 +119,7 @@ options:
     choices: ['present', 'absent']
     default: present
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -130,8 +131,6 @@ attributes:
   diff_mode:
     support: full
     details: Before and after of the owned route tables of the VPC, by name (id, routes, subnets, tags).
-  platform:
-    platforms: aws
 notes:
   - Calls on a run that changes nothing - C(DescribeRouteTables) once. A run that adds routes or associations
     first checks their targets and subnets with at most one C(DescribeInternetGateways), C(DescribeNatGateways)

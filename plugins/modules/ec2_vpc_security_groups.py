@@ -172,6 +172,7 @@ options:
     choices: ['present', 'absent']
     default: present
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -185,8 +186,6 @@ attributes:
     support: full
     details: Before and after of the owned groups of the VPC, by name - id, description, one line per ingress and
       egress rule (for example C(tcp 5432 from sg:fsm-prod-app)), tags.
-  platform:
-    platforms: aws
 notes:
   - Calls on a run that changes nothing - C(DescribeSecurityGroups) once. A run that creates groups with managed
     egress rules describes the VPC's groups once more after creating them, to see the egress rules AWS gave them.

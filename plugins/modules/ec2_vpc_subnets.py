@@ -101,6 +101,7 @@ options:
     type: int
     default: 300
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -112,8 +113,6 @@ attributes:
   diff_mode:
     support: full
     details: Before and after of the owned subnets of the VPC, by CIDR (id, az, map_public_ip_on_launch, tags).
-  platform:
-    platforms: aws
 notes:
   - Deleting a subnet that still holds network interfaces fails with C(DependencyViolation);
     the error names the subnet.

@@ -63,16 +63,12 @@ notes:
     C(elasticache:ResetCacheParameterGroup), C(elasticache:DeleteCacheParameterGroup),
     C(elasticache:ListTagsForResource), C(elasticache:AddTagsToResource), C(elasticache:RemoveTagsFromResource)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

@@ -181,16 +181,12 @@ notes:
   - The engine version, subnet group, security groups, parameter group and maintenance window are read from the
     group's first member cluster (DescribeReplicationGroups does not report them).
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

@@ -24,17 +24,13 @@ notes:
   - "Required IAM actions: C(elasticache:DescribeReplicationGroups), C(elasticache:DescribeCacheClusters),
     C(elasticache:ListTagsForResource)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
     details: The module never changes anything.
   diff_mode:
     support: none
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

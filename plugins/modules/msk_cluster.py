@@ -159,16 +159,12 @@ notes:
   - Unlike M(community.aws.msk_cluster), an existing cluster is compared on every managed attribute, a check mode
     run returns the predicted cluster, diff mode is supported, and a run can wait for a creation started earlier.
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

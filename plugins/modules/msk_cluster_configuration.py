@@ -52,16 +52,12 @@ notes:
   - Unlike M(community.aws.msk_config), check mode predicts the ARN and revision of an existing configuration
     (the next revision number), diff mode is supported, and values are written as Kafka reads them.
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

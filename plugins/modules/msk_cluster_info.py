@@ -31,17 +31,13 @@ options:
 notes:
   - "Required IAM actions: C(kafka:ListClusters), C(kafka:DescribeCluster), C(kafka:GetBootstrapBrokers)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
     details: The module only reads.
   diff_mode:
     support: none
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

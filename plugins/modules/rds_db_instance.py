@@ -325,16 +325,12 @@ notes:
   - When nothing changes, a run makes one API call (C(DescribeDBInstances), which includes the tags); a read
     replica's creation also describes its source.
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

@@ -89,16 +89,12 @@ notes:
     (C(Source=user)) and one C(ListTagsForResource). C(DescribeEngineDefaultParameters) is called only when a
     parameter that is not set in the group yet must be set (or, one page, to check the family of a new group)."
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules

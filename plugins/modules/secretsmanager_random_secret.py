@@ -72,16 +72,12 @@ notes:
     on O(kms_key_id). Not C(secretsmanager:GetSecretValue)."
   - In check mode nothing is generated or stored; the returned secret is the prediction.
 attributes:
-  action_group:
-    support: full
-    membership: [strata.platform.aws]
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
 extends_documentation_fragment:
+  - strata.platform.aws
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - amazon.aws.common.modules
