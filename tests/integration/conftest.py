@@ -122,7 +122,8 @@ def run_playbook_multicloud(aws_cloud, azure_cloud):
 
 
 class ArmReader:
-    """Plain ARM reads on the double, for assertions: ``get(path)`` -> dict or None (404), ``list(path)``."""
+    """Plain ARM calls on the double, for assertions: ``get(path)`` -> dict or None (404), ``list(path)``,
+    and ``put(path, body)`` to set up foreign resources."""
 
     def __init__(self, cloud):
         from testcloud.azure_arm import SUBSCRIPTION_ID  # noqa: PLC0415
@@ -152,6 +153,16 @@ class ArmReader:
         """The resource at ``path``, or None when ARM answers 404 (not counted in a run's requests:
         read it after the run)."""
         return self._request(path, api_version)
+
+    def put(self, path, body, api_version="2023-09-01"):
+        """Create a resource directly (e.g. a foreign one the collection must leave alone)."""
+        import requests  # noqa: PLC0415
+
+        response = requests.put(f"{self.cloud.endpoint}{path}?api-version={api_version}", json=body,
+                                headers={"Authorization": "Bearer test"}, verify=self.cloud.ca_file, timeout=10,
+                                proxies={"http": None, "https": None})
+        response.raise_for_status()
+        return response.json()
 
     def list(self, path, api_version="2023-09-01"):
         """The ``value`` of a list answer ([] when the parent does not exist)."""
