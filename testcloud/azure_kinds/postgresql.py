@@ -13,6 +13,8 @@ private DNS, the versions the SDKs of azure.azcollection 3.21 send):
   never stored, never answered. A PUT of an existing server updates it in place; what Azure cannot change
   (administrator login, network, geo-redundant backup, a lower version or storage size) is refused with a
   400 before anything changes. DELETE answers 202 (long-running) and removes the server's A record.
+* ``flexibleServers/databases``: 200/202 on create (201 fails the SDK), charset and collation fixed once
+  made; the system databases come with the server.
 * ``privateDnsZones`` (location ``global`` only): server-side limits and counts, a ``SOA`` record set
   ``@`` made with the zone; a zone with virtual network links cannot be deleted (409).
 * ``privateDnsZones/virtualNetworkLinks`` (location ``global``): ``virtualNetworkLinkState`` and
@@ -31,6 +33,8 @@ from datetime import datetime, timezone
 from testcloud.azure_kinds import ArmError, Kind, deep_merge
 
 SERVER_TYPE = "microsoft.dbforpostgresql/flexibleservers"
+DATABASE_TYPE = "microsoft.dbforpostgresql/flexibleservers/databases"
+SYSTEM_DATABASES = ("azure_maintenance", "azure_sys", "postgres")
 ZONE_TYPE = "microsoft.network/privatednszones"
 LINK_TYPE = "microsoft.network/privatednszones/virtualnetworklinks"
 A_TYPE = "microsoft.network/privatednszones/a"
@@ -313,6 +317,11 @@ class FlexibleServer(Kind):
                 properties["highAvailability"]["state"] = "CreatingStandby"
         if existing is None:
             self.write_record(ctx, resource)
+            for name in SYSTEM_DATABASES:
+                path = f"{resource['id']}/databases/{name}"
+                ctx.put_raw(path, DATABASE_TYPE, resource["id"], {
+                    "id": path, "name": name, "type": "Microsoft.DBforPostgreSQL/flexibleServers/databases",
+                    "properties": {"charset": "UTF8", "collation": "en_US.utf8"}})
 
     def on_ready(self, ctx, resource):
         properties = resource["properties"]
@@ -346,6 +355,32 @@ class FlexibleServer(Kind):
             "properties": {"ttl": 30, "aRecords": [{"ipv4Address": address}], "fqdn": f"{resource['name']}.{zone_name}.",
                            "isAutoRegistered": False},
         })
+
+
+class Database(Kind):
+    """``Microsoft.DBforPostgreSQL/flexibleServers/databases``: 200 (or 202 when long-running) on create,
+    ``charset`` UTF8 and ``collation`` en_US.utf8 by default, neither can change; ARM makes the system
+    databases (postgres, azure_maintenance, azure_sys) with the server."""
+
+    type = DATABASE_TYPE
+    display_type = "Microsoft.DBforPostgreSQL/flexibleServers/databases"
+    has_provisioning_state = False
+    location_required = False
+    status_create = 200
+    status_create_async = 202
+    status_update = 200
+    status_delete = 202
+
+    def prepare(self, ctx, body, existing):
+        properties = copy.deepcopy(body.get("properties") or {})
+        wanted = {"charset": properties.get("charset") or "UTF8", "collation": properties.get("collation") or "en_US.utf8"}
+        if existing is not None:
+            old = existing["properties"]
+            for key, value in wanted.items():
+                if properties.get(key) and value.lower() != old[key].lower():
+                    raise invalid(f"The {key} of a database cannot be changed ({old[key]} -> {value}).")
+            return copy.deepcopy(old)
+        return wanted
 
 
 class PrivateDnsZone(Kind):
@@ -443,4 +478,4 @@ class VirtualNetworkLink(Kind):
                                f"(link '{other['name']}').")
 
 
-KINDS = [FlexibleServer, PrivateDnsZone, VirtualNetworkLink]
+KINDS = [FlexibleServer, Database, PrivateDnsZone, VirtualNetworkLink]

@@ -348,3 +348,17 @@ def test_the_privatedns_sdk_creates_links_and_zones_with_the_statuses_it_accepts
     dns.virtual_network_links.begin_delete("rg", other, "link").result()
     dns.private_zones.begin_delete("rg", other).result()
     assert [z.name for z in dns.private_zones.list_by_resource_group("rg")] == [ZONE_NAME]
+
+
+def test_databases_are_children_with_fixed_charset_and_the_sdk_statuses(network, azure_cloud_env):
+    pg, _dns = sdk_clients(network.cloud)
+    pg.servers.begin_create_or_update("rg", "fsm-dev-eastus-pg", server_body()).result()
+    assert sorted(d.name for d in pg.databases.list_by_server("rg", "fsm-dev-eastus-pg")) == ["azure_maintenance", "azure_sys", "postgres"]
+    created = pg.databases.begin_create("rg", "fsm-dev-eastus-pg", "app", {"charset": "UTF8"}).result()  # 201 would fail here
+    assert (created.charset, created.collation) == ("UTF8", "en_US.utf8")
+    status, _, body = network("PUT", f"{SERVER}/databases/app{PG_API}", {"properties": {"charset": "LATIN1"}})
+    assert status == 400 and "charset" in body["error"]["message"]
+    status, _, body = network("PUT", f"{SERVER}x/databases/app{PG_API}", {"properties": {}})
+    assert (status, body["error"]["code"]) == (404, "ParentResourceNotFound")
+    pg.servers.begin_delete("rg", "fsm-dev-eastus-pg").result()
+    assert network("GET", f"{SERVER}/databases/app{PG_API}")[0] == 404
