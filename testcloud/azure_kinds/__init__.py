@@ -26,6 +26,9 @@ KIND_MODULES = (
     "testcloud.azure_kinds.redis",
     "testcloud.azure_kinds.eventhub",
     "testcloud.azure_kinds.postgresql",
+    "testcloud.azure_kinds.managed_identity",
+    "testcloud.azure_kinds.authorization",
+    "testcloud.azure_kinds.network_security",
 )
 
 
