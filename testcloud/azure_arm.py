@@ -295,6 +295,10 @@ class Arm:
         return self.kind(resource["type"]).view(self, resource)
 
     def not_found(self, target):
+        scope = [segment.lower() for segment in target.scope]
+        if len(scope) == 4 and scope[2] == "resourcegroups" and self.get("/" + "/".join(target.scope)) is None:
+            # ARM checks the resource group first: a resource in a missing group is ResourceGroupNotFound.
+            return ArmError(404, "ResourceGroupNotFound", f"Resource group '{target.scope[3]}' could not be found.")
         kind = self.kind(target.full_type)
         code = "ResourceGroupNotFound" if target.full_type == "microsoft.resources/resourcegroups" else kind.not_found_code
         label = "Resource group" if code == "ResourceGroupNotFound" else "Resource"

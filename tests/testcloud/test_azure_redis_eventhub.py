@@ -120,6 +120,16 @@ def test_redis_create_answers_201_with_server_fields_and_the_keys_only_in_that_a
     assert [item["name"] for item in listed] == ["fsm-dev-eastus-redis"] and "accessKeys" not in listed[0]["properties"]
 
 
+def test_a_resource_in_a_missing_resource_group_is_resource_group_not_found(arm):
+    # ARM checks the group first (the roles tell "no resource group yet" from "no cache yet" by this code).
+    status, _, body = arm("GET", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1{REDIS_API}")
+    assert (status, body["error"]["code"]) == (404, "ResourceGroupNotFound")
+    status, _, body = arm("GET", f"{REDIS}/c1{REDIS_API}")
+    assert (status, body["error"]["code"]) == (404, "ResourceNotFound")
+    status, _, body = arm("POST", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1/listKeys{REDIS_API}")
+    assert (status, body["error"]["code"]) == (404, "ResourceGroupNotFound")
+
+
 def test_redis_list_keys_is_a_read_and_regenerate_key_a_mutation(arm):
     created = arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body())[2]
     arm.cloud.reset_stats()
