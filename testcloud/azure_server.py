@@ -7,6 +7,8 @@ free one), prints ``TESTCLOUD_PORT=<n>`` once it listens and serves threaded unt
 Besides ARM (:mod:`testcloud.azure_arm`) it answers what the Azure SDK asks before any ARM call:
 the cloud metadata (``ARM_CLOUD_METADATA_URL``, JSON array format), the tenant's OpenID
 configuration and client-credential tokens. ARM calls without a bearer token get 401 like ARM.
+The vaults' data plane (keys, secrets) answers on one more port per vault name
+(:mod:`testcloud.azure_keyvault_data`).
 Control endpoints: ``GET /_testcloud/stats``, ``POST /_testcloud/stats/reset``,
 ``POST /_testcloud/reset``, ``POST /_testcloud/create-seconds?seconds=S[&type=T]``.
 """
@@ -26,6 +28,7 @@ from testcloud import azure_tls
 from testcloud._process import HOST
 from testcloud.aws_server import StopServing, announce_port, stop_on_signal
 from testcloud.azure_arm import TENANT_ID, Arm
+from testcloud.azure_keyvault_data import KeyVaultData
 
 CLOUD_NAME = "StrataTestCloud"
 METADATA_PATH = "/metadata/endpoints"
@@ -186,6 +189,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, self.arm.stats())
         if path == "/_testcloud/reset" and method == "POST":
             self.arm.reset()
+            self.arm.keyvault_data.reset()
             return self.send(200, self.arm.stats())
         if path == "/_testcloud/create-seconds" and method == "POST":
             try:
@@ -215,6 +219,8 @@ def make_server(host, port, cert_dir, log_requests=False):
     context.load_cert_chain(paths[azure_tls.CERT_FILE], paths[azure_tls.KEY_FILE])
     server.socket = context.wrap_socket(server.socket, server_side=True)
     handler.arm = Arm(endpoint=f"https://{host}:{server.server_address[1]}")
+    # Key Vault data plane: one HTTPS listener per vault name (see testcloud.azure_keyvault_data).
+    handler.arm.keyvault_data = KeyVaultData(handler.arm, host, context, log_requests)
     return server
 
 
