@@ -106,11 +106,11 @@ def new_key():
 def full_version(asked, existing_version):
     """The full Redis version for ``asked`` (``6``, ``6.0``, ``latest``); a downgrade is refused."""
     asked = str(asked or "latest").strip().lower()
-    major = "6" if asked == "latest" else asked.split(".")[0]
+    major = "6" if asked == "latest" else asked.split(".", maxsplit=1)[0]
     if major not in REDIS_VERSIONS or not re.match(rf"^(latest|{major}(\.0(\.[0-9]+)?)?)$", asked):
         raise bad_request(f"The redisVersion '{asked}' is not supported; use 'major[.minor]' (4, 6) or 'latest'.")
     if existing_version:
-        current = existing_version.split(".")[0]
+        current = existing_version.split(".", maxsplit=1)[0]
         if int(major) < int(current):
             raise bad_request(f"Redis version downgrade from {existing_version} to {asked} is not supported.")
         if major == current:

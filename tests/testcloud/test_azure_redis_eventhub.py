@@ -101,9 +101,9 @@ def wait_until(check, seconds=10.0):
 
 
 def test_redis_create_answers_201_with_server_fields_and_the_keys_only_in_that_answer(arm):
-    status, _, created = arm("PUT", f"{REDIS}/fsm-dev-eastus-redis{REDIS_API}",
-                             redis_body(redisVersion="6", minimumTlsVersion="1.2", publicNetworkAccess="Disabled",
-                                        redisConfiguration={"maxmemory-policy": "allkeys-lru"}))
+    status, _headers, created = arm("PUT", f"{REDIS}/fsm-dev-eastus-redis{REDIS_API}",
+                                    redis_body(redisVersion="6", minimumTlsVersion="1.2", publicNetworkAccess="Disabled",
+                                               redisConfiguration={"maxmemory-policy": "allkeys-lru"}))
     assert status == 201
     props = created["properties"]
     assert created["type"] == "Microsoft.Cache/Redis" and created["location"] == "East US"
@@ -114,7 +114,7 @@ def test_redis_create_answers_201_with_server_fields_and_the_keys_only_in_that_a
     assert props["redisConfiguration"]["maxclients"] == "256"  # C0
     assert props["provisioningState"] == "Succeeded" and len(props["instances"]) == 1
     assert set(props["accessKeys"]) == {"primaryKey", "secondaryKey"}  # ARM: only in a create/update answer
-    status, _, got = arm("GET", f"{REDIS}/fsm-dev-eastus-redis{REDIS_API}")
+    status, _headers, got = arm("GET", f"{REDIS}/fsm-dev-eastus-redis{REDIS_API}")
     assert status == 200 and "accessKeys" not in got["properties"]
     listed = arm("GET", f"{REDIS}{REDIS_API}")[2]["value"]
     assert [item["name"] for item in listed] == ["fsm-dev-eastus-redis"] and "accessKeys" not in listed[0]["properties"]
@@ -122,23 +122,23 @@ def test_redis_create_answers_201_with_server_fields_and_the_keys_only_in_that_a
 
 def test_a_resource_in_a_missing_resource_group_is_resource_group_not_found(arm):
     # ARM checks the group first (the roles tell "no resource group yet" from "no cache yet" by this code).
-    status, _, body = arm("GET", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1{REDIS_API}")
+    status, _headers, body = arm("GET", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1{REDIS_API}")
     assert (status, body["error"]["code"]) == (404, "ResourceGroupNotFound")
-    status, _, body = arm("GET", f"{REDIS}/c1{REDIS_API}")
+    status, _headers, body = arm("GET", f"{REDIS}/c1{REDIS_API}")
     assert (status, body["error"]["code"]) == (404, "ResourceNotFound")
-    status, _, body = arm("POST", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1/listKeys{REDIS_API}")
+    status, _headers, body = arm("POST", f"{SUB}/resourceGroups/nope/providers/Microsoft.Cache/redis/c1/listKeys{REDIS_API}")
     assert (status, body["error"]["code"]) == (404, "ResourceGroupNotFound")
 
 
 def test_redis_list_keys_is_a_read_and_regenerate_key_a_mutation(arm):
     created = arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body())[2]
     arm.cloud.reset_stats()
-    status, _, keys = arm("POST", f"{REDIS}/c1/listKeys{REDIS_API}")
+    status, _headers, keys = arm("POST", f"{REDIS}/c1/listKeys{REDIS_API}")
     assert status == 200 and keys == created["properties"]["accessKeys"]
     assert len(keys["primaryKey"]) == 44 and keys["primaryKey"] != keys["secondaryKey"]
     stats = arm.cloud.stats()
     assert (stats["read"], stats["mutating"]) == (1, 0)
-    status, _, renewed = arm("POST", f"{REDIS}/c1/regenerateKey{REDIS_API}", {"keyType": "Primary"})
+    status, _headers, renewed = arm("POST", f"{REDIS}/c1/regenerateKey{REDIS_API}", {"keyType": "Primary"})
     assert status == 200 and renewed["primaryKey"] != keys["primaryKey"] and renewed["secondaryKey"] == keys["secondaryKey"]
     assert arm.cloud.stats()["mutating"] == 1
     assert arm("POST", f"{REDIS}/c1/regenerateKey{REDIS_API}", {"keyType": "Both"})[0] == 400
@@ -162,7 +162,7 @@ def test_redis_creation_time_keeps_it_creating_behind_an_operation(arm):
 
 def test_redis_version_is_reported_in_full_and_never_goes_down(arm):
     assert arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body(redisVersion="latest"))[2]["properties"]["redisVersion"] == "6.0.20"
-    status, _, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"redisVersion": "4"}})
+    status, _headers, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"redisVersion": "4"}})
     assert (status, body["error"]["code"]) == (400, "BadRequest") and "downgrade" in body["error"]["message"]
     assert arm("PUT", f"{REDIS}/c2{REDIS_API}", redis_body(redisVersion="7"))[0] == 400
     assert arm("PUT", f"{REDIS}/c3{REDIS_API}", redis_body(redisVersion="4"))[2]["properties"]["redisVersion"] == "4.0.14"
@@ -181,7 +181,7 @@ def test_redis_version_is_reported_in_full_and_never_goes_down(arm):
     (redis_body(redisConfiguration={"maxmemory-policy": "lru"}), "maxmemory-policy"),
 ])
 def test_redis_refuses_what_arm_refuses(arm, body, word):
-    status, _, answer = arm("PUT", f"{REDIS}/c1{REDIS_API}", body)
+    status, _headers, answer = arm("PUT", f"{REDIS}/c1{REDIS_API}", body)
     assert (status, answer["error"]["code"]) == (400, "BadRequest") and word in answer["error"]["message"]
     assert arm("GET", f"{REDIS}/c1{REDIS_API}")[0] == 404
 
@@ -189,7 +189,7 @@ def test_redis_refuses_what_arm_refuses(arm, body, word):
 def test_redis_scales_up_one_tier_at_a_time_and_never_down(arm):
     arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body("Basic", "C", 1))
     assert arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"sku": {"name": "Premium", "family": "P", "capacity": 1}}})[0] == 400
-    status, _, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"sku": {"name": "Standard", "family": "C", "capacity": 1}}})
+    status, _headers, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"sku": {"name": "Standard", "family": "C", "capacity": 1}}})
     assert status == 200 and body["properties"]["sku"] == {"name": "Standard", "family": "C", "capacity": 1}
     assert body["properties"]["replicasPerPrimary"] == 1 and len(body["properties"]["instances"]) == 2
     assert arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"properties": {"sku": {"name": "Basic", "family": "C", "capacity": 1}}})[0] == 400
@@ -198,7 +198,7 @@ def test_redis_scales_up_one_tier_at_a_time_and_never_down(arm):
 
 def test_redis_patch_keeps_the_configuration_and_answers_the_keys(arm):
     arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body(redisConfiguration={"maxmemory-policy": "allkeys-lru"}))
-    status, _, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"tags": {"layer": "cache", "x": "1"}, "properties": {"redisConfiguration": {}}})
+    status, _headers, body = arm("PATCH", f"{REDIS}/c1{REDIS_API}", {"tags": {"layer": "cache", "x": "1"}, "properties": {"redisConfiguration": {}}})
     assert status == 200 and body["tags"] == {"layer": "cache", "x": "1"}
     assert body["properties"]["redisConfiguration"]["maxmemory-policy"] == "allkeys-lru"
     assert "accessKeys" in body["properties"]
@@ -206,7 +206,7 @@ def test_redis_patch_keeps_the_configuration_and_answers_the_keys(arm):
 
 def test_redis_delete_is_202_then_gone(arm):
     arm("PUT", f"{REDIS}/c1{REDIS_API}", redis_body())
-    status, headers, _ = arm("DELETE", f"{REDIS}/c1{REDIS_API}")
+    status, headers, _body = arm("DELETE", f"{REDIS}/c1{REDIS_API}")
     assert status == 202 and "Location" in headers
     assert arm("GET", f"{REDIS}/c1{REDIS_API}")[0] == 404
     assert arm("DELETE", f"{REDIS}/c1{REDIS_API}")[0] == 204
@@ -238,7 +238,7 @@ def test_redis_through_the_sdk_waits_for_the_creation_and_never_shows_keys_in_a_
 
 
 def test_namespace_create_answers_server_fields_and_kafka_for_standard(arm):
-    status, _, body = arm("PUT", f"{NS}/fsm-dev-eastus-ehns{EH_API}", namespace_body(minimumTlsVersion="1.2"))
+    status, _headers, body = arm("PUT", f"{NS}/fsm-dev-eastus-ehns{EH_API}", namespace_body(minimumTlsVersion="1.2"))
     assert status == 200
     props = body["properties"]
     assert body["type"] == "Microsoft.EventHub/Namespaces" and body["location"] == "East US"
@@ -256,7 +256,7 @@ def test_namespace_creation_time_reports_created_and_activating(arm):
     status, headers, body = arm("PUT", f"{NS}/slow-namespace{EH_API}", namespace_body())
     assert status == 200 and "Azure-AsyncOperation" in headers
     assert (body["properties"]["provisioningState"], body["properties"]["status"]) == ("Created", "Activating")
-    status, _, refused = arm("PUT", f"{NS}/slow-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 2}})
+    status, _headers, refused = arm("PUT", f"{NS}/slow-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 2}})
     assert (status, refused["error"]["code"]) == (404, "NotFound") and "not active" in refused["error"]["message"]
     assert arm("GET", f"{NS}/slow-namespace/eventhubs/events{EH_API}")[0] == 404
     wait_until(lambda: arm("GET", f"{NS}/slow-namespace{EH_API}")[2]["properties"]["status"] == "Active")
@@ -278,31 +278,31 @@ def test_namespace_creation_time_reports_created_and_activating(arm):
     ("namespace-sb", namespace_body(), "-sb"),
 ])
 def test_namespace_refuses_what_arm_refuses(arm, name, body, word):
-    status, _, answer = arm("PUT", f"{NS}/{name}{EH_API}", body)
+    status, _headers, answer = arm("PUT", f"{NS}/{name}{EH_API}", body)
     assert (status, answer["error"]["code"]) == (400, "BadRequest") and word in answer["error"]["message"]
     assert arm("GET", f"{NS}/{name}{EH_API}")[0] == 404
 
 
 def test_namespace_zone_redundancy_is_fixed_and_premium_is_a_migration(arm):
     arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Premium", 1, zoneRedundant=True))
-    status, _, body = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Premium", 1, zoneRedundant=False))
+    status, _headers, body = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Premium", 1, zoneRedundant=False))
     assert status == 400 and "zoneRedundant" in body["error"]["message"]
-    status, _, body = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Standard", 1, zoneRedundant=True))
+    status, _headers, body = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Standard", 1, zoneRedundant=True))
     assert status == 400 and "migration" in body["error"]["message"]
     assert arm("GET", f"{NS}/zone-namespace{EH_API}")[2]["sku"]["name"] == "Premium"  # nothing changed
-    status, _, scaled = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Premium", 2, zoneRedundant=True))
+    status, _headers, scaled = arm("PUT", f"{NS}/zone-namespace{EH_API}", namespace_body("Premium", 2, zoneRedundant=True))
     assert status == 200 and scaled["sku"]["capacity"] == 2
-    status, _, patched = arm("PATCH", f"{NS}/zone-namespace{EH_API}", {"tags": {"layer": "kafka", "a": "b"}})
+    status, _headers, patched = arm("PATCH", f"{NS}/zone-namespace{EH_API}", {"tags": {"layer": "kafka", "a": "b"}})
     assert status == 200 and patched["tags"] == {"layer": "kafka", "a": "b"} and patched["sku"]["capacity"] == 2
 
 
 def test_namespace_delete_is_202_and_removes_its_event_hubs(arm):
     arm("PUT", f"{NS}/gone-namespace{EH_API}", namespace_body())
     arm("PUT", f"{NS}/gone-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 2}})
-    status, headers, _ = arm("DELETE", f"{NS}/gone-namespace{EH_API}")
+    status, headers, _body = arm("DELETE", f"{NS}/gone-namespace{EH_API}")
     assert status == 202 and "Location" in headers
     assert arm("GET", f"{NS}/gone-namespace{EH_API}")[0] == 404
-    status, _, body = arm("GET", f"{NS}/gone-namespace/eventhubs{EH_API}")
+    status, _headers, body = arm("GET", f"{NS}/gone-namespace/eventhubs{EH_API}")
     assert (status, body["error"]["code"]) == (404, "NotFound")
     assert arm("GET", f"{RG}/resources?api-version=2021-04-01")[2]["value"] == []
 
@@ -312,16 +312,16 @@ def test_namespace_delete_is_202_and_removes_its_event_hubs(arm):
 
 def test_event_hub_create_answers_200_with_partition_ids_and_no_location(arm):
     arm("PUT", f"{NS}/hub-namespace{EH_API}", namespace_body())
-    status, _, hub = arm("PUT", f"{NS}/hub-namespace/eventhubs/events{EH_API}",
-                         {"location": "eastus", "properties": {"partitionCount": 4, "messageRetentionInDays": 3}})
+    status, _headers, hub = arm("PUT", f"{NS}/hub-namespace/eventhubs/events{EH_API}",
+                                {"location": "eastus", "properties": {"partitionCount": 4, "messageRetentionInDays": 3}})
     assert status == 200
     assert hub["type"] == "Microsoft.EventHub/Namespaces/EventHubs" and "location" not in hub
     props = hub["properties"]
     assert (props["partitionCount"], props["messageRetentionInDays"], props["status"]) == (4, 3, "Active")
     assert props["partitionIds"] == ["0", "1", "2", "3"] and "provisioningState" not in props
     assert [item["name"] for item in arm("GET", f"{NS}/hub-namespace/eventhubs{EH_API}")[2]["value"]] == ["events"]
-    status, _, updated = arm("PUT", f"{NS}/hub-namespace/eventhubs/events{EH_API}",
-                             {"properties": {"partitionCount": 4, "messageRetentionInDays": 7}})
+    status, _headers, updated = arm("PUT", f"{NS}/hub-namespace/eventhubs/events{EH_API}",
+                                    {"properties": {"partitionCount": 4, "messageRetentionInDays": 7}})
     assert status == 200 and updated["properties"]["messageRetentionInDays"] == 7
     assert updated["properties"]["createdAt"] == props["createdAt"]
     assert arm("DELETE", f"{NS}/hub-namespace/eventhubs/events{EH_API}")[0] == 200
@@ -331,7 +331,7 @@ def test_event_hub_create_answers_200_with_partition_ids_and_no_location(arm):
 def test_event_hub_partition_count_is_fixed_on_standard_and_grows_only_on_premium(arm):
     arm("PUT", f"{NS}/std-namespace{EH_API}", namespace_body())
     arm("PUT", f"{NS}/std-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 4, "messageRetentionInDays": 1}})
-    status, _, body = arm("PUT", f"{NS}/std-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 8, "messageRetentionInDays": 1}})
+    status, _headers, body = arm("PUT", f"{NS}/std-namespace/eventhubs/events{EH_API}", {"properties": {"partitionCount": 8, "messageRetentionInDays": 1}})
     assert (status, body["error"]["code"]) == (400, "BadRequest")
     assert body["error"]["message"] == "SubCode=40000. PartitionCount cannot be changed for EventHub."
     assert arm("GET", f"{NS}/std-namespace/eventhubs/events{EH_API}")[2]["properties"]["partitionCount"] == 4
@@ -348,8 +348,8 @@ def test_event_hub_partition_count_is_fixed_on_standard_and_grows_only_on_premiu
 ])
 def test_event_hub_retention_and_partitions_follow_the_tier(arm, tier, days, partitions, ok):
     arm("PUT", f"{NS}/tier-namespace{EH_API}", namespace_body(tier))
-    status, _, body = arm("PUT", f"{NS}/tier-namespace/eventhubs/hub{EH_API}",
-                          {"properties": {"partitionCount": partitions, "messageRetentionInDays": days}})
+    status, _headers, body = arm("PUT", f"{NS}/tier-namespace/eventhubs/hub{EH_API}",
+                                 {"properties": {"partitionCount": partitions, "messageRetentionInDays": days}})
     assert (status == 200) is ok, body
     if not ok:
         assert body["error"]["code"] == "BadRequest"
