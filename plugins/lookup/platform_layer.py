@@ -29,7 +29,7 @@ options:
   _terms:
     description:
       - Inventory host names C(<environment>-<cloud>-<region>); each names one target (environment, cloud and
-        region). Leave them out to use O(environment) and O(region).
+        region). Lists are flattened (V(groups['prod']) works). Leave them out to use O(environment) and O(region).
     type: list
     elements: str
     required: false
@@ -157,7 +157,7 @@ class LookupModule(AWSLookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         try:
-            requests = self._requests(terms)
+            requests = self._requests(self._flatten(terms or []))
         except L.TargetError as exc:
             raise AnsibleLookupError(f"strata.platform.platform_layer: invalid target: {exc}") from None
         azure_options = {name: self.get_option(name) for name in AUTH_OPTIONS if self.has_option(name)}

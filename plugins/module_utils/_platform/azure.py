@@ -15,6 +15,7 @@ the Key Vault (its URI) and its keys list, the PostgreSQL server, the Redis cach
 NSGs, NAT gateways and identities come from the list alone. Never a mutating call.
 """
 
+import os
 from typing import Any
 from typing import Callable
 from typing import Dict
@@ -59,7 +60,7 @@ AUTH_OPTIONS = (
 
 
 def _fail(message: str, exception: Any = None, **kwargs: Any):
-    raise L.LayerLookupError(f"No usable Azure credentials ({message.strip()}): {AZURE_CREDENTIAL_HINT}")
+    raise L.LayerLookupError(f"Azure authentication failed ({message.strip()}): {AZURE_CREDENTIAL_HINT}")
 
 
 def azure_auth(options: Dict[str, Any]):
@@ -77,7 +78,14 @@ def azure_auth(options: Dict[str, Any]):
         raise L.LayerLookupError(f"searching Azure needs the azure.azcollection collection: {exc}") from None
     params = {key: options.get(key) for key in AUTH_OPTIONS if options.get(key) not in (None, "")}
     params.setdefault("auth_source", "auto")
-    auth = AzureRMAuth(fail_impl=_fail, **params)
+    try:
+        auth = AzureRMAuth(fail_impl=_fail, **params)
+    except (AttributeError, StopIteration):  # AzureRMAuth's own failure path breaks on an unknown cloud URL
+        raise L.LayerLookupError(
+            f"the Azure cloud {params.get('cloud_environment') or os.environ.get('AZURE_CLOUD_ENVIRONMENT')!r} is not "
+            "known: set AZURE_CLOUD_ENVIRONMENT (or cloud_environment) to a cloud name such as AzureCloud, or to a "
+            "resource manager URL together with ARM_CLOUD_METADATA_URL"
+        ) from None
     base_url = auth._cloud_environment.endpoints.resource_manager  # pylint: disable=protected-access
     verify = auth._cert_validation_mode != "ignore"  # pylint: disable=protected-access
     return auth.azure_credential_track2, base_url, auth.subscription_id, verify

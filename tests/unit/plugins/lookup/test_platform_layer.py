@@ -580,6 +580,15 @@ def test_missing_azure_credentials_name_the_variables(azure_cloud_env, monkeypat
     assert azure_cloud_env.stats()["total"] == 0
 
 
+def test_an_unknown_azure_cloud_is_named(azure_cloud_env):
+    with pytest.raises(L.LayerLookupError) as raised:
+        azure_finder.azure_auth({"cloud_environment": "https://arm.nowhere.invalid", "client_id": "c", "secret": "s",
+                                 "tenant": "t", "subscription_id": "x"})
+    assert "'https://arm.nowhere.invalid' is not known" in str(raised.value)
+    assert "ARM_CLOUD_METADATA_URL" in str(raised.value)
+    assert azure_cloud_env.stats()["total"] == 0
+
+
 # -- the lookup plugin ------------------------------------------------------------------------------
 
 
@@ -630,8 +639,9 @@ def test_lookup_by_options_equals_lookup_by_term(lookup, moto):
 def test_lookup_one_result_per_term(lookup, moto):
     build_aws_network("eu-west-1")
     build_aws_network("us-east-1")
-    found = lookup.run(["prod-aws-us-east-1", "prod-aws-eu-west-1", "dev-aws-us-east-1"], variables={"platform_name": "fsm"},
-                       layers=["network"])
+    # a list (such as groups['prod']) is flattened
+    found = lookup.run([["prod-aws-us-east-1", "prod-aws-eu-west-1"], "dev-aws-us-east-1"],
+                       variables={"platform_name": "fsm"}, layers=["network"])
     assert [(f["environment"], f["region"], f["network"] is not None) for f in found] == [
         ("prod", "us-east-1", True), ("prod", "eu-west-1", True), ("dev", "us-east-1", False)]
 
