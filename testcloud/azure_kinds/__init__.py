@@ -24,6 +24,7 @@ import importlib
 KIND_MODULES = (
     "testcloud.azure_kinds.resources",
     "testcloud.azure_kinds.keyvault",
+    "testcloud.azure_kinds.keyvault_keys",
     "testcloud.azure_kinds.network",
     "testcloud.azure_kinds.redis",
     "testcloud.azure_kinds.eventhub",

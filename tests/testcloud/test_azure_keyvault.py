@@ -447,3 +447,25 @@ def test_public_jwk_is_a_real_key(vaults, keys_of):
     key = keys_of(vault).create_rsa_key("data", size=2048)
     public = rsa.RSAPublicNumbers(int.from_bytes(key.key.e, "big"), int.from_bytes(key.key.n, "big")).public_key()
     assert public.key_size == 2048 and public.public_numbers().e == 65537
+
+
+# -- ARM: Keys - List / Get over the data plane's keys -------------------------------------------------
+
+
+def test_arm_lists_and_gets_the_vaults_keys(vaults, keys_of, arm):
+    vault = create_vault(vaults, "kv-arm-keys")
+    keys = keys_of(vault)
+    keys.create_rsa_key("data", size=3072, tags={"purpose": "data"})
+    second = keys.create_rsa_key("data", size=3072)  # a new version: ARM shows the latest
+    keys.create_rsa_key("gone", size=2048)
+    keys.begin_delete_key("gone").result()
+    status, _, listed = arm("GET", f"{vault.id}/keys?api-version=2023-07-01")
+    assert status == 200 and [item["name"] for item in listed["value"]] == ["data"]
+    item = listed["value"][0]
+    assert item["properties"]["keyUri"] == f"{vault.properties.vault_uri}keys/data"
+    assert item["properties"]["keyUriWithVersion"].endswith(f"/keys/data/{second.properties.version}")
+    assert item["properties"]["kty"] == "RSA" and item["type"] == "Microsoft.KeyVault/vaults/keys"
+    status, _, one = arm("GET", f"{vault.id}/keys/DATA?api-version=2023-07-01")
+    assert status == 200 and one["id"] == f"{vault.id}/keys/data"
+    assert arm("GET", f"{vault.id}/keys/gone?api-version=2023-07-01")[0] == 404
+    assert arm("GET", vault_path("kv-missing") + "/keys?api-version=2023-07-01")[0] == 404
