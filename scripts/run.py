@@ -1,11 +1,14 @@
 #!/usr/bin/env python
-"""The main job: converge all of an environment's AWS regions and print what was built.
+"""The main job: converge every target of an environment, AWS and Azure regions in parallel, and print
+what was built.
 
-Without AWS credentials in the environment, the local test cloud (moto, on 127.0.0.1) is started,
-used and stopped by its pid; with credentials, the same playbook runs against real AWS.
+Without credentials for a cloud, its local test cloud is started, used and stopped by its pid (AWS: moto
+on 127.0.0.1; Azure: the project's ARM test double, HTTPS on 127.0.0.1); with credentials, the same
+playbook runs against the real cloud.
 
-    make run                                   # prod, every AWS region, local test cloud
+    make run                                   # prod, every region of both clouds, local test clouds
     make run ARGS="--check --diff"             # the plan only
+    make run ARGS="--limit aws"                # one cloud
     make run ARGS="--inventory inventories/dev --playbook strata.platform.teardown"
 """
 
@@ -19,111 +22,117 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-OWNER = {"Name": "tag:owner", "Values": ["strata.platform"]}
-
 
 def has_aws_credentials(env):
     if env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE") or env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
         return True
+    return os.path.exists(os.path.join(os.path.expanduser("~"), ".aws", "credentials"))
+
+
+def has_azure_credentials(env):
+    """A service principal, a credentials-file profile or an Azure CLI login (what azure.azcollection reads)."""
+    if all(env.get(key) for key in ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT")) or env.get("AZURE_PROFILE"):
+        return True
     home = os.path.expanduser("~")
-    return os.path.exists(os.path.join(home, ".aws", "credentials"))
+    return any(os.path.exists(os.path.join(home, ".azure", name)) for name in ("credentials", "azureProfile.json"))
 
 
 def inventory_targets(inventory, limit, env):
+    """{host: hostvars} of the inventory's targets matched by ``limit``."""
     out = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", inventory, "--list", "--limit", limit],
         check=True, capture_output=True, text=True, env=env, cwd=ROOT,
     )
     data = json.loads(out.stdout)
     hostvars = data.get("_meta", {}).get("hostvars", {})
-    hosts = set(data.get(limit, {}).get("hosts", [])) if limit in data else set(hostvars)
-    return {h: hostvars[h] for h in sorted(hosts) if hostvars[h].get("platform_cloud", "aws") == "aws"}
+    return {host: hostvars[host] for host in sorted(hostvars) if hostvars[host].get("platform_cloud")}
+
+
+def load_finder():
+    """The collection's layer finder (the code behind the platform_layer lookup), importable from here."""
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: PLC0415
+
+    _AnsibleCollectionFinder(paths=[os.path.join(ROOT, "build")], scan_sys_paths=True)._install()
+    from ansible_collections.strata.platform.plugins.module_utils._platform import azure, finder, layers  # noqa: PLC0415
+
+    return azure, finder, layers
 
 
 def describe_built(targets, env):
-    import boto3
+    """One block of lines per target: what the collection owns there, found like the lookup finds it."""
+    os.environ.update(env)  # the Azure SDK reads its cloud settings from the environment, at import
+    import boto3  # noqa: PLC0415
 
-    session = boto3.session.Session(
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"), aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY")
-    ) if env.get("STRATA_TESTCLOUD_AWS") else boto3.session.Session()
+    azure, finder, layers = load_finder()
     endpoint = env.get("STRATA_TESTCLOUD_AWS")
+    session = boto3.session.Session()
+    arm = []  # one ARM client for every Azure target
+
+    def azure_client():
+        if not arm:
+            arm.append(azure.ArmClient(*azure.azure_auth({})))
+        return arm[0]
+
     lines = []
-    for host, hv in targets.items():
-        region = hv["platform_region"]
-        ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
-        env_filter = {"Name": "tag:environment", "Values": [hv.get("platform_environment", "")]}
-        vpcs = ec2.describe_vpcs(Filters=[OWNER, env_filter])["Vpcs"]
-        if not vpcs:
-            lines.append(f"{host:<24} {region:<11} (no network)")
-            continue
-        for vpc in vpcs:
-            vpc_filter = {"Name": "vpc-id", "Values": [vpc["VpcId"]]}
-            subnets = ec2.describe_subnets(Filters=[vpc_filter, OWNER])["Subnets"]
-            tiers = {}
-            for s in subnets:
-                tier = next((t["Value"] for t in s.get("Tags", []) if t["Key"] == "tier"), "?")
-                tiers[tier] = tiers.get(tier, 0) + 1
-            nats = [n for n in ec2.describe_nat_gateways(Filters=[vpc_filter, OWNER])["NatGateways"]
-                    if n["State"] in ("pending", "available")]
-            rts = ec2.describe_route_tables(Filters=[vpc_filter, OWNER])["RouteTables"]
-            flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
-            tier_text = " ".join(f"{k}={v}" for k, v in sorted(tiers.items()))
-            lines.append(
-                f"{host:<24} {region:<11} {vpc['VpcId']:<22} {vpc['CidrBlock']:<15} subnets[{tier_text}] "
-                f"nat={len(nats)} route_tables={len(rts)} flow_logs={len(flows)}"
-            )
-        lines.extend(f"{'':<24} {region:<11} {line}" for line in describe_data_stores(
-            session, endpoint, region, vpcs, f"{hv.get('platform_name')}-{hv.get('platform_environment')}-"))
+    for host, hostvars in targets.items():
+        region = hostvars["platform_region"]
+        request = layers.check_request(hostvars["platform_environment"], region, hostvars["platform_cloud"],
+                                       hostvars["platform_name"], list(layers.LAYERS))
+        target = finder.find_target(
+            request, aws=lambda: (lambda service: session.client(service, region_name=region, endpoint_url=endpoint)),
+            azure=azure_client)
+        lines.extend(summary(host, target))
     return lines
 
 
-def describe_data_stores(session, endpoint, region, vpcs, prefix):
-    """One line per data store of the environment in the region: RDS instances (in its VPC), Redis
-    replication groups and MSK clusters (named <platform_name>-<environment>-...)."""
-    vpc_ids = {v["VpcId"] for v in vpcs}
-    rds = session.client("rds", region_name=region, endpoint_url=endpoint)
-    out = []
-    for db in rds.describe_db_instances()["DBInstances"]:
-        if db.get("DBSubnetGroup", {}).get("VpcId") in vpc_ids:
-            role = f"replica of {db['ReadReplicaSourceDBInstanceIdentifier']}" if db.get(
-                "ReadReplicaSourceDBInstanceIdentifier") else ("multi-AZ" if db["MultiAZ"] else "single-AZ")
-            out.append(f"rds {db['DBInstanceIdentifier']} {db['DBInstanceClass']} {db['AllocatedStorage']} GiB "
-                       f"{db['StorageType']} {role} {db['DBInstanceStatus']}")
-    elasticache = session.client("elasticache", region_name=region, endpoint_url=endpoint)
-    for group in elasticache.describe_replication_groups()["ReplicationGroups"]:
-        if not group["ReplicationGroupId"].startswith(prefix):
+def summary(host, target):
+    """Lines for one target of the normalised shape (cloud, network, security_groups, data stores...)."""
+    network = target.get("network")
+    if not network:
+        return [f"{host:<24} (nothing of ours)"]
+    tiers = " ".join(f"{tier}={len(subnets)}" for tier, subnets in sorted(network["subnets"].items()))
+    lines = [f"{host:<24} {target['cloud']:<5} {network['name']} {network['cidr']} subnets[{tiers}] "
+             f"nat={len(network.get('nat_gateway_ids') or [])}"]
+    groups = target.get("security_groups") or {}
+    keys = target.get("encryption_keys") or {}
+    lines.append(f"{'':<24} security groups {len(set(filter(None, groups.values())))}, "
+                 f"identities {len(target.get('identities') or {})}, keys {sorted(k for k, v in keys.items() if v)}")
+    for layer, field in (("database", "endpoint"), ("cache", "endpoint"), ("kafka", "bootstrap_servers")):
+        store = target.get(layer)
+        if store:
+            lines.append(f"{'':<24} {layer:<8} {store['name']} {store.get(field) or '(creating)'}")
+    return lines
+
+
+def start_clouds(args, env):
+    """Start the test cloud of each cloud without credentials (or every one with --test-cloud)."""
+    clouds = []
+    for name, has_credentials in (("aws", has_aws_credentials), ("azure", has_azure_credentials)):
+        if not (args.test_cloud or not has_credentials(env)):
             continue
-        out.append(f"redis {group['ReplicationGroupId']} {group.get('CacheNodeType')} "
-                   f"nodes={len(group.get('MemberClusters', []))} failover={group.get('AutomaticFailover')} "
-                   f"{group['Status']}")
-    kafka = session.client("kafka", region_name=region, endpoint_url=endpoint)
-    for cluster in kafka.list_clusters_v2(ClusterNameFilter=prefix)["ClusterInfoList"]:
-        brokers = cluster.get("Provisioned", {}).get("BrokerNodeGroupInfo", {}).get("InstanceType", "?")
-        count = cluster.get("Provisioned", {}).get("NumberOfBrokerNodes", "?")
-        out.append(f"kafka {cluster['ClusterName']} {brokers} brokers={count} {cluster['State']}")
-    return out
+        from testcloud.clouds import cloud_class  # noqa: PLC0415
+
+        cloud = cloud_class(name)()
+        cloud.start()
+        clouds.append(cloud)
+        env.update(cloud.env(env))
+        print(f"run: no {name} credentials given: using the local {name} test cloud at {cloud.endpoint} (pid {cloud.pid})")
+    return clouds
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inventory", "-i", default="inventories/prod")
-    parser.add_argument("--limit", "-l", default="aws", help="inventory pattern (default: every AWS region)")
+    parser.add_argument("--limit", "-l", default="all", help="inventory pattern (default: every target, both clouds)")
     parser.add_argument("--playbook", default="strata.platform.site")
-    parser.add_argument("--test-cloud", action="store_true", help="use the local test cloud even with credentials")
+    parser.add_argument("--test-cloud", action="store_true", help="use the local test clouds even with credentials")
     args, extra = parser.parse_known_args()
 
     env = dict(os.environ)
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, "build"))
     env.setdefault("ANSIBLE_CONFIG", os.path.join(ROOT, "ansible.cfg"))
 
-    cloud = None
-    if args.test_cloud or not has_aws_credentials(env):
-        from testcloud.aws import AwsTestCloud
-
-        cloud = AwsTestCloud()
-        cloud.start()
-        env.update(cloud.env())
-        print(f"run: no AWS credentials given: using the local test cloud at {cloud.endpoint} (pid {cloud.pid})")
+    clouds = start_clouds(args, env)
     try:
         cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", args.inventory,
                "--limit", args.limit, args.playbook, *extra]
@@ -132,16 +141,17 @@ def main():
         rc = subprocess.call(cmd, env=env, cwd=ROOT)
         wall = time.monotonic() - started
         print(f"\nrun: ansible-playbook exited {rc} after {wall:.1f} s")
-        if cloud is not None:
+        for cloud in clouds:
             stats = cloud.stats()
-            print(f"run: the test cloud served {stats['total']} requests ({stats['read']} read, {stats['mutating']} mutating)")
+            print(f"run: the {cloud.name} test cloud served {stats['total']} requests "
+                  f"({stats['read']} read, {stats['mutating']} mutating)")
         targets = inventory_targets(args.inventory, args.limit, env)
-        print("\nWhat the collection owns now (tag owner=strata.platform):")
+        print("\nWhat the collection owns now (found by its names and tags, like the platform_layer lookup):")
         for line in describe_built(targets, env):
             print("  " + line)
         return rc
     finally:
-        if cloud is not None:
+        for cloud in clouds:
             cloud.stop()
 
 
