@@ -139,6 +139,7 @@ def test_nsg_lists_the_subnets_that_use_it_and_refuses_deletion_while_in_use(net
     from azure.core.exceptions import HttpResponseError  # noqa: PLC0415
 
     nsg = network.network_security_groups.begin_create_or_update("rg", "web-nsg", {"location": "eastus"}).result()
+
     def vnet(subnet):
         body = {"location": "eastus", "address_space": {"address_prefixes": ["10.0.0.0/16"]}, "subnets": [subnet]}
         return network.virtual_networks.begin_create_or_update("rg", "vnet", body).result()
@@ -156,8 +157,7 @@ def test_nsg_lists_the_subnets_that_use_it_and_refuses_deletion_while_in_use(net
 
     vnet({"name": "web", "address_prefix": "10.0.1.0/24"})
     assert network.network_security_groups.get("rg", "web-nsg").subnets is None
-    status, _ = arm("DELETE", NSG + NET_API)
-    assert status == 202  # long-running, like ARM's network deletes
+    assert arm("DELETE", NSG + NET_API)[0] == 202  # long-running, like ARM's network deletes
     assert arm("GET", NSG + NET_API)[0] == 404
     assert arm("DELETE", NSG + NET_API)[0] == 204
     assert azure_cloud_env.stats()["mutating_actions"]["DELETE Microsoft.Network/networkSecurityGroups"] == 3
@@ -183,8 +183,7 @@ def test_security_rules_are_child_resources_of_the_nsg_body(network, arm):
 
     assert [r.name for r in network.default_security_rules.list("rg", "web-nsg")] == DEFAULT_RULE_NAMES
     assert network.default_security_rules.get("rg", "web-nsg", "DenyAllOutBound").direction == "Outbound"
-    status, _ = arm("PUT", NSG + "/defaultSecurityRules/DenyAllInBound" + NET_API, {"properties": {"priority": 100}})
-    assert status == 405
+    assert arm("PUT", NSG + "/defaultSecurityRules/DenyAllInBound" + NET_API, {"properties": {"priority": 100}})[0] == 405
 
 
 # -- user-assigned identities --------------------------------------------------------------------
@@ -251,8 +250,8 @@ def test_built_in_role_definitions_exist_at_every_scope_with_their_real_ids(sdk,
 def test_custom_role_definitions_are_listed_where_they_are_assignable(sdk, arm):
     guid = str(uuid.uuid4())
     path = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}{AUTH_API}"
-    status, body = arm("PUT", path, {"properties": {"roleName": "Strata Reader", "assignableScopes": [RG],
-                                                   "permissions": [{"actions": ["*/read"]}]}})
+    custom = {"properties": {"roleName": "Strata Reader", "assignableScopes": [RG], "permissions": [{"actions": ["*/read"]}]}}
+    status, body = arm("PUT", path, custom)
     assert status == 201 and body["properties"]["type"] == "CustomRole"
     listed = arm("GET", f"{RG}/providers/Microsoft.Authorization/roleDefinitions{AUTH_API}&$filter=roleName eq 'Strata Reader'")[1]
     assert [d["name"] for d in listed["value"]] == [guid]

@@ -58,8 +58,8 @@ def cloud(azure_cloud_env, monkeypatch):
 
 @pytest.fixture
 def resource_group(cloud):
-    status, _ = arm(cloud, "PUT", f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{RG}?api-version=2022-09-01", {"location": "westeurope"})
-    assert status == 201
+    path = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{RG}?api-version=2022-09-01"
+    assert arm(cloud, "PUT", path, {"location": "westeurope"})[0] == 201
     cloud.reset_stats()
     return RG
 
