@@ -156,19 +156,22 @@ def test_dev_plan_converge_rerun_drift_teardown(network, arm, arm_write):
     assert subnets_task.get("skipped"), "a no-op run reads the subnets once and calls azure_rm_subnet for none"
     assert arm.get(app["id"], API)["properties"]["networkSecurityGroup"]["id"] == nsg["id"]
 
-    # Drift: the NAT association of private-app and the NAT gateway's tags are gone; a run puts both back,
-    # touching only those.
+    # Drift: the NAT association of private-app, the NAT gateway's tags and a VNet tag are gone; a run puts
+    # them back, touching only those. The VNet's update (azure_rm_virtualnetwork PUTs the network it read,
+    # subnets included) keeps every subnet with its NAT gateway, NSG, delegation and endpoints.
     app = arm.get(app["id"], API)
     app["properties"].pop("natGateway")
     arm_write.call("PUT", app["id"], {"properties": app["properties"]})
     arm_write.call("PATCH", state["nat"]["id"], {"tags": {"owner": "someone"}})
+    arm_write.call("PATCH", state["vnet"]["id"], {"tags": {k: v for k, v in TAGS.items() if k != "cost-center"}})
     drift_plan, _s = network("--check")
     assert drift_plan.rc == 0 and drift_plan.azure_requests["mutating"] == 0, str(drift_plan)
-    assert drift_plan.changed(HOST) == 2, [n for n, r in drift_plan.task_results("") if r.get("changed")]
+    assert drift_plan.changed(HOST) == 3, [n for n, r in drift_plan.task_results("") if r.get("changed")]
     fixed, _s = network()
     assert fixed.rc == 0, str(fixed)
     assert fixed.azure_requests["mutating_actions"] == {
-        "PATCH Microsoft.Network/natGateways": 1, "PUT Microsoft.Network/virtualNetworks/subnets": 1}
+        "PUT Microsoft.Network/virtualNetworks": 1, "PATCH Microsoft.Network/natGateways": 1,
+        "PUT Microsoft.Network/virtualNetworks/subnets": 1}
     assert_network(arm)
     assert arm.get(app["id"], API)["properties"]["networkSecurityGroup"]["id"] == nsg["id"]
 
