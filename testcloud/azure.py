@@ -124,6 +124,12 @@ class AzureTestCloud(CloudServer):
         """See :meth:`StatsClient.set_create_seconds`."""
         return self.client().set_create_seconds(seconds, resource_type)
 
+    def start(self, timeout=30.0):
+        """Start the server; a stale Azure config directory (cloud endpoints cached for an earlier port) goes first."""
+        if not self.running:
+            shutil.rmtree(os.path.join(self.cert_dir, "azure-config"), ignore_errors=True)
+        return super().start(timeout)
+
     def stop(self, timeout=10.0):
         """Stop the server by pid; remove the certificate directory when this object made it."""
         super().stop(timeout)

@@ -170,14 +170,14 @@ def test_dev_data_stores(run_playbook, aws):
 
 
 def test_prod_data_stores_all_regions_and_in_place_resize(run_playbook, aws):
-    first = run_playbook("strata.platform.site", "prod")
+    first = run_playbook("strata.platform.site", "prod", args=["--limit", "aws"])
     assert first.rc == 0, str(first)
     for region in PROD_REGIONS:
         assert_database(aws, "prod", region)
         assert_cache(aws, "prod", region)
         assert_kafka(aws, "prod", region)
 
-    again = run_playbook("strata.platform.site", "prod")
+    again = run_playbook("strata.platform.site", "prod", args=["--limit", "aws"])
     assert again.rc == 0 and again.changed() == 0, str(again)
     assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
     assert_no_secret_in(secret_values(aws, PROD_REGIONS), first, again)
@@ -208,7 +208,7 @@ def test_prod_data_stores_all_regions_and_in_place_resize(run_playbook, aws):
     assert settled.rc == 0 and settled.changed() == 0, str(settled)
 
     # Teardown of prod refuses without confirmation and leaves every data store.
-    refused = run_playbook("strata.platform.teardown", "prod")
+    refused = run_playbook("strata.platform.teardown", "prod", args=["--limit", "aws"])
     assert refused.rc != 0
     assert "platform_confirm_teardown=prod" in refused.output
     assert len(rds.describe_db_instances()["DBInstances"]) == 2
