@@ -108,9 +108,11 @@ def test_stats_from_env_needs_the_endpoint_variable(azure_testcloud):
 
 def test_cli_starts_and_stops_both_clouds_with_one_env_file(tmp_path):
     state_dir = tmp_path / "state"
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "testcloud", *args], cwd=PACKAGE_PARENT, capture_output=True, text=True, timeout=60, check=False
-    )
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "testcloud", *args], cwd=PACKAGE_PARENT, capture_output=True,
+                              text=True, timeout=60, check=False)
+
     started = run("start", "--state-dir", str(state_dir), "--cloud", "aws", "--cloud", "azure")
     assert started.returncode == 0, started.stderr
     azure_state = json.loads((state_dir / "azure.json").read_text())
@@ -128,7 +130,7 @@ def test_cli_starts_and_stops_both_clouds_with_one_env_file(tmp_path):
 
 
 def test_metadata_is_the_json_array_format_with_the_double_as_every_endpoint(azure_cloud):
-    status, _, body = Client(azure_cloud, token=None)("GET", "/metadata/endpoints?api-version=2019-05-01")
+    status, _headers, body = Client(azure_cloud, token=None)("GET", "/metadata/endpoints?api-version=2019-05-01")
     assert status == 200 and isinstance(body, list) and len(body) == 1
     cloud = body[0]
     assert cloud["name"] != "AzureCloud"  # that name makes the CLI core force login.microsoftonline.com
@@ -163,31 +165,31 @@ def test_the_sdk_gets_a_token_and_reads_the_subscription(azure_cloud_env):
 
 
 def test_missing_resources_answer_arm_404_codes(arm):
-    status, _, body = arm("GET", rg_path("nope") + API)
+    status, _headers, body = arm("GET", rg_path("nope") + API)
     assert status == 404 and body["error"]["code"] == "ResourceGroupNotFound" and body["error"]["message"]
-    status, _, body = arm("PUT", vnet_path("nope", "v") + API, {"location": "eastus"})
+    status, _headers, body = arm("PUT", vnet_path("nope", "v") + API, {"location": "eastus"})
     assert (status, body["error"]["code"]) == (404, "ResourceGroupNotFound")
     arm("PUT", rg_path("rg") + API, {"location": "eastus"})
-    status, _, body = arm("GET", vnet_path("rg", "v") + API)
+    status, _headers, body = arm("GET", vnet_path("rg", "v") + API)
     assert (status, body["error"]["code"]) == (404, "ResourceNotFound")
-    status, _, body = arm("PUT", vnet_path("rg", "v") + "/subnets/s" + API, {"properties": {"addressPrefix": "10.0.0.0/24"}})
+    status, _headers, body = arm("PUT", vnet_path("rg", "v") + "/subnets/s" + API, {"properties": {"addressPrefix": "10.0.0.0/24"}})
     assert (status, body["error"]["code"]) == (404, "ParentResourceNotFound")
-    status, _, body = arm("GET", f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg{API}")
+    status, _headers, body = arm("GET", f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg{API}")
     assert (status, body["error"]["code"]) == (404, "SubscriptionNotFound")
 
 
 def test_put_creates_then_updates_and_ids_are_case_insensitive(arm):
-    status, _, created = arm("PUT", rg_path("Rg-One") + API, {"location": "eastus", "tags": {"a": "1"}})
+    status, _headers, created = arm("PUT", rg_path("Rg-One") + API, {"location": "eastus", "tags": {"a": "1"}})
     assert status == 201
     assert created["id"] == rg_path("Rg-One") and created["properties"]["provisioningState"] == "Succeeded"
-    status, _, updated = arm("PUT", rg_path("rg-one") + API, {"location": "eastus", "tags": {"a": "2"}})
+    status, _headers, updated = arm("PUT", rg_path("rg-one") + API, {"location": "eastus", "tags": {"a": "2"}})
     assert status == 200 and updated["id"] == rg_path("Rg-One") and updated["tags"] == {"a": "2"}
     assert arm("HEAD", rg_path("RG-ONE") + API)[0] == 204
     assert arm("HEAD", rg_path("other") + API)[0] == 404
 
 
 def test_a_create_needs_a_location(arm):
-    status, _, body = arm("PUT", rg_path("rg") + API, {"tags": {}})
+    status, _headers, body = arm("PUT", rg_path("rg") + API, {"tags": {}})
     assert (status, body["error"]["code"]) == (400, "LocationRequired")
 
 
@@ -195,10 +197,13 @@ def test_patch_merges_and_lists_answer_value_arrays(arm):
     arm("PUT", rg_path("rg") + API, {"location": "eastus"})
     arm("PUT", vnet_path("rg", "v1") + API, {"location": "eastus", "tags": {"a": "1"}, "properties": {"x": 1, "y": {"z": 1}}})
     arm("PUT", vnet_path("rg", "v2") + API, {"location": "eastus"})
-    status, _, patched = arm("PATCH", vnet_path("rg", "v1") + API, {"tags": {"b": "2"}, "properties": {"y": {"w": 2}}})
+    status, _headers, patched = arm("PATCH", vnet_path("rg", "v1") + API, {"tags": {"b": "2"}, "properties": {"y": {"w": 2}}})
     assert status == 200 and patched["tags"] == {"b": "2"} and patched["properties"]["x"] == 1
     assert patched["properties"]["y"] == {"z": 1, "w": 2} and patched["location"] == "eastus"
-    names = lambda body: sorted(item["name"] for item in body["value"])  # noqa: E731
+
+    def names(body):
+        return sorted(item["name"] for item in body["value"])
+
     assert names(arm("GET", f"{rg_path('rg')}/providers/Microsoft.Network/virtualNetworks{API}")[2]) == ["v1", "v2"]
     assert names(arm("GET", f"{SUB}/providers/Microsoft.Network/virtualNetworks{API}")[2]) == ["v1", "v2"]
     assert names(arm("GET", f"{rg_path('rg')}/resources{API}")[2]) == ["v1", "v2"]
@@ -209,7 +214,7 @@ def test_deleting_a_resource_group_is_long_running_and_removes_everything_in_it(
     arm("PUT", rg_path("rg") + API, {"location": "eastus"})
     arm("PUT", vnet_path("rg", "v") + API, {"location": "eastus"})
     arm("PUT", vnet_path("rg", "v") + "/subnets/s" + API, {"properties": {"addressPrefix": "10.0.0.0/24"}})
-    status, headers, _ = arm("DELETE", rg_path("rg") + API)
+    status, headers, _body = arm("DELETE", rg_path("rg") + API)
     assert status == 202 and headers["Retry-After"] == "1" and "Location" in headers
     location = headers["Location"].replace(arm.cloud.endpoint, "")
     assert arm("GET", location)[0] == 204
