@@ -75,13 +75,13 @@ def check_rules(rules):
         properties = rule["properties"]
         priority = properties.get("priority")
         if not isinstance(priority, int) or isinstance(priority, bool) or not 100 <= priority <= 4096:
-            raise ArmError(400, "SecurityRuleInvalidPriority", f"Security rule {rule['name']} has invalid Priority. Value provided: {priority}. Allowed range 100-4096.")
+            raise ArmError(400, "SecurityRuleInvalidPriority", f"Security rule {rule['name']} has invalid Priority. Value provided: {priority}. Allowed range 100-4096.")  # noqa: E501 - one role or rule per line, as Azure lists them
         key = (priority, str(properties.get("direction", "")).lower())
         if key in seen:
             raise ArmError(
                 400,
                 "SecurityRuleConflict",
-                f"Security rule {seen[key]} conflicts with rule {rule['name']}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.",
+                f"Security rule {seen[key]} conflicts with rule {rule['name']}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.",  # noqa: E501 - one role or rule per line, as Azure lists them
             )
         seen[key] = rule["name"]
 
@@ -138,7 +138,7 @@ class NetworkSecurityGroup(Kind):
         answer = copy.deepcopy(resource)
         properties = answer.setdefault("properties", {})
         properties["securityRules"] = [
-            rule_view(resource, rule, "securityRules", "Microsoft.Network/networkSecurityGroups/securityRules") for rule in properties.get("securityRules") or []
+            rule_view(resource, rule, "securityRules", "Microsoft.Network/networkSecurityGroups/securityRules") for rule in properties.get("securityRules") or []  # noqa: E501 - one role or rule per line, as Azure lists them
         ]
         properties["defaultSecurityRules"] = [
             rule_view(resource, rule, "defaultSecurityRules", "Microsoft.Network/networkSecurityGroups/defaultSecurityRules") for rule in default_rules()

@@ -80,7 +80,7 @@ def find_subnet(ctx, subnet_id):
     subnet = ctx.get(subnet_id)
     if subnet is not None:
         return subnet
-    vnet_id, _, name = subnet_id.rpartition("/subnets/")
+    vnet_id, _separator, name = subnet_id.rpartition("/subnets/")
     vnet = ctx.get(vnet_id) if vnet_id else None
     for entry in ((vnet or {}).get("properties") or {}).get("subnets") or []:
         if entry.get("name", "").lower() == name.lower():
@@ -269,7 +269,7 @@ class FlexibleServer(Kind):
             raise ArmError(400, "SubnetNotDelegated" if not services else "SubnetDelegatedToOtherService",
                            f"The subnet '{subnet_id}' must be delegated to Microsoft.DBforPostgreSQL/flexibleServers.")
         if zone_id:
-            zone_type, _ = parse_id(zone_id)
+            zone_type, _zone_name = parse_id(zone_id)
             if zone_type != ZONE_TYPE or ctx.get(zone_id) is None:
                 raise invalid(f"The private DNS zone '{zone_id}' does not exist.")
             if not zone_id.lower().endswith("." + FQDN_SUFFIX):

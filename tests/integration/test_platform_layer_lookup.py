@@ -142,8 +142,9 @@ def expected_aws(aws):
                          key=lambda s: s["AvailabilityZone"]):
         subnets[tier_keys[tags(subnet)["tier"]]].append(
             {"id": subnet["SubnetId"], "cidr": subnet["CidrBlock"], "zone": subnet["AvailabilityZone"]})
-    groups = {tags(g)["purpose"]: g["GroupId"] for g in owned(ec2, "describe_security_groups", "SecurityGroups",
-                                                               **{"tag:layer": "security_groups", "vpc-id": vpc["VpcId"]})}
+    found_groups = owned(ec2, "describe_security_groups", "SecurityGroups",
+                         **{"tag:layer": "security_groups", "vpc-id": vpc["VpcId"]})
+    groups = {tags(g)["purpose"]: g["GroupId"] for g in found_groups}
     return {
         "network": {"id": vpc["VpcId"], "name": "fsm-dev-us-east-1", "cidr": "10.10.0.0/16", "resource_group": None,
                     "subnets": subnets, "nat_gateway_ids": []},  # dev: no NAT gateway (network_nat_mode none)
@@ -244,5 +245,3 @@ def test_lookup_and_module_find_both_clouds_in_one_shape(run_playbook_multicloud
         assert (on_azure.requests["total"], on_azure.azure_requests["total"]) == (0, azure_requests), \
             (layers, on_azure.azure_requests["by_action"])
         print(f"one lookup, layers {','.join(layers)}: AWS {aws_requests} requests, Azure {azure_requests} requests")
-
-

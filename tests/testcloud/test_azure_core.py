@@ -245,7 +245,8 @@ def test_the_sdk_poller_waits_for_a_long_running_create(azure_cloud_env):
 
     cloud = azure_cloud_env
     env = cloud.exports()
-    credential = ClientSecretCredential(env["AZURE_TENANT"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"], authority=cloud.endpoint, disable_instance_discovery=True)
+    credential = ClientSecretCredential(env["AZURE_TENANT"], env["AZURE_CLIENT_ID"], env["AZURE_SECRET"],
+                                        authority=cloud.endpoint, disable_instance_discovery=True)
     client = ResourceManagementClient(credential, SUBSCRIPTION_ID, base_url=cloud.endpoint, credential_scopes=[cloud.endpoint + "/.default"])
     client.resource_groups.create_or_update("rg", {"location": "eastus"})
     cloud.set_create_seconds(1.0)

@@ -459,7 +459,7 @@ def test_arm_lists_and_gets_the_vaults_keys(vaults, keys_of, arm):
     second = keys.create_rsa_key("data", size=3072)  # a new version: ARM shows the latest
     keys.create_rsa_key("gone", size=2048)
     keys.begin_delete_key("gone").result()
-    status, _, listed = arm("GET", f"{vault.id}/keys?api-version=2023-07-01")
+    status, _headers, listed = arm("GET", f"{vault.id}/keys?api-version=2023-07-01")
     assert status == 200 and [item["name"] for item in listed["value"]] == ["data"]
     item = listed["value"][0]
     assert item["properties"]["keyUri"] == f"{vault.properties.vault_uri}keys/data"

@@ -250,7 +250,7 @@ def test_azure_normalised():
     assert result["key_vault"] == {"id": AZURE_VAULT["id"], "name": "kv1", "uri": "https://kv1.vault.azure.net/"}
     # keyUri when ARM gives it, else built from the vault URI; a disabled key does not count.
     assert result["encryption_keys"] == {"data": "https://kv1.vault.azure.net/keys/data",
-                              "backup": "https://kv1.vault.azure.net/keys/fsm-prod-backup", "logs": None}
+                                         "backup": "https://kv1.vault.azure.net/keys/fsm-prod-backup", "logs": None}
     assert result["database"] == {"id": f"{GROUP}/pg", "name": "fsm-prod-eastus-pg", "endpoint": "pg.example",
                                   "port": 5432, "engine_version": "16"}
     assert result["cache"] == {"id": f"{GROUP}/redis", "name": "fsm-prod-eastus-redis", "endpoint": "redis.example",
@@ -613,9 +613,9 @@ def build_aws_network(region="eu-west-1"):
     owner = {"owner": "strata.platform", "platform": "fsm", "environment": "prod"}
     vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags(
         Name=f"fsm-prod-{region}", layer="network", **owner)}])["Vpc"]["VpcId"]
+    subnet_tags = [{"ResourceType": "subnet", "Tags": tags(tier="private-data", layer="network", **owner)}]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.41.128.0/21", AvailabilityZone=f"{region}a",
-                               TagSpecifications=[{"ResourceType": "subnet", "Tags": tags(tier="private-data", layer="network",
-                                                                                           **owner)}])["Subnet"]["SubnetId"]
+                               TagSpecifications=subnet_tags)["Subnet"]["SubnetId"]
     return vpc, subnet
 
 

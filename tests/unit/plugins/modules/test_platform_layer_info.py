@@ -43,7 +43,10 @@ def aws_target(aws, api_calls, monkeypatch):
     monkeypatch.delenv("STRATA_TESTCLOUD_CREATE_SECONDS", raising=False)
     monkeypatch.setenv("STRATA_TESTCLOUD_CREATE_SECONDS_MSK", "0")
     ec2 = aws
-    spec = lambda kind, **tags: [{"ResourceType": kind, "Tags": tag_list(**tags)}]  # noqa: E731
+
+    def spec(kind, **tags):
+        return [{"ResourceType": kind, "Tags": tag_list(**tags)}]
+
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=spec(
         "vpc", Name="fsm-prod-us-east-1", layer="network", **OWNER))["Vpc"]["VpcId"]
     ec2.create_vpc(CidrBlock="10.40.0.0/16", TagSpecifications=spec("vpc", Name="fsm-prod-us-east-1"))  # not ours
@@ -270,8 +273,8 @@ def test_every_layer_of_an_azure_target(azure_target, azure_cloud_env, check_mod
     vault = azure_target["vault"]
     uri = vault["properties"]["vaultUri"]  # ARM's (the double's data plane)
     assert target["key_vault"] == {"id": vault["id"], "name": "kvfsmp12345678", "uri": uri}
-    assert target["encryption_keys"] == {"data": uri.rstrip("/") + "/keys/data", "backup": uri.rstrip("/") + "/keys/backup",
-                              "logs": None}
+    assert target["encryption_keys"] == {"data": uri.rstrip("/") + "/keys/data",
+                                         "backup": uri.rstrip("/") + "/keys/backup", "logs": None}
     assert target["cache"] == {"id": azure_target["redis"], "name": "fsm-prod-eastus-redis", "port": 6380,
                                "endpoint": "fsm-prod-eastus-redis.redis.cache.windows.net"}
     assert target["database"] == {"id": azure_target["server"], "name": "fsm-prod-eastus-pg", "port": 5432,
