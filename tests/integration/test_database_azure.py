@@ -46,6 +46,10 @@ START_THEN_WAIT = """
         url: "{{ probe_url }}"
         api_version: "2025-08-01"
       register: probe
+      # The role returns as soon as the job is started: the job's PUT may come a few seconds later.
+      until: probe.status_code == 200
+      retries: 60
+      delay: 1
       when: probe_url is defined
     - name: Await the database started above
       ansible.builtin.include_role:
@@ -256,9 +260,8 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         "private_dns_zone_id": azure.zone()["id"],
     }
 
-    # Re-run (waiting by itself; -vvv, for the password check below): nothing changes, nothing is written, the
-    # password is not read again.
-    again, again_seconds = play("strata.platform.database", "-vvv")
+    # Re-run (waiting by itself): nothing changes, nothing is written, the password is not read again.
+    again, again_seconds = play("strata.platform.database")
     assert again.rc == 0 and again.changed() == 0, (str(again), changed_tasks(again))
     assert again.azure_requests["mutating"] == 0, again.azure_requests["mutating_actions"]
     assert not [r for _h, r in again.task_results("Read the admin password") if not r.get("skipped")]
@@ -291,11 +294,9 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
                      "version 16 -> 15 (database_azure_version) would be a downgrade", "Nothing was changed"):
         assert fragment in refused.failures(), refused.failures()
 
-    # The admin password never shows: not in any run's output (one of them with -vvv), never rotated.
+    # The password secret was never rotated.
     value, versions, _tags = azure.secret()
     assert versions == 1, "the password secret was never rotated"
-    for run in play.runs:
-        assert value not in run.output and value not in json.dumps(run.result), "the admin password appears in an output"
 
     # A foreign server beside ours is never touched; the teardown plans without writing, removes ours, keeps the secret.
     azure.call("PUT", azure.path(PG, "someone-elses-pg"), {
@@ -313,12 +314,20 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
     gone, _ = play("strata.platform.database", database_state="absent")
     assert gone.rc == 0 and gone.changed() == 0 and gone.azure_requests["mutating"] == 0, str(gone)
 
-    # Present again: a new server with the password the secret already holds (no new secret version).
-    back, _ = play("strata.platform.database")
-    assert back.rc == 0, str(back)
-    assert "PUT KeyVault/secrets" not in back.azure_requests["mutating_actions"]
+    # Present again (-vvv: every task's arguments and results in the output): a new server with the password the
+    # secret already holds (no new secret version).
+    back, _ = play("strata.platform.database", "-vvv")
+    assert back.rc == 0, back.output[-3000:]
+    assert back.azure_requests["mutating_actions"] == {
+        "PUT Microsoft.Network/privateDnsZones": 1, "PUT Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1,
+        f"PUT {PG}": 1, f"PUT {PG}/databases": 1}
     assert azure.secret()[:2] == (value, 1)
     assert_converged(azure)
+    assert "ESTABLISH LOCAL CONNECTION" in back.output  # it ran with -vvv
+
+    # The admin password never shows: not in any run's output, not with -vvv on a create.
+    for run in play.runs:
+        assert value not in run.output and value not in json.dumps(run.result), "the admin password appears in an output"
 
     # Our names without our tags: the teardown refuses and removes nothing.
     azure.call("PATCH", azure.path(PG, SERVER), {"tags": {"owner": "someone-else"}})
@@ -368,3 +377,23 @@ def test_bad_azure_input_fails_before_any_call(play, extra_vars, variable):
     assert run.rc != 0
     assert run.azure_requests["total"] == 0 and run.requests["total"] == 0
     assert variable in run.failures(), run.failures()
+
+
+def test_prod_plan_is_general_purpose_zone_redundant_and_geo_redundant(run_playbook_multicloud, tmp_path):
+    """The prod seed, planned on an empty subscription (no write): 4 vCores GeneralPurpose, 256 GiB, 35 days,
+    zone-redundant high availability (database_multi_az) and geo-redundant backup; its policy holds."""
+    host = "prod-azure-eastus"
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "hosts.yml").write_text(f"prod:\n  hosts:\n    {host}:\nazure:\n  hosts:\n    {host}:\n")
+    (tmp_path / "host_vars" / f"{host}.yml").write_text(
+        "platform_name: fsm\nplatform_environment: prod\nplatform_cloud: azure\nplatform_region: eastus\n"
+        "platform_network_cidr: 10.143.0.0/16\n")
+    plan = run_playbook_multicloud("strata.platform.database", str(tmp_path), args=["--check", "--diff"])
+    assert plan.rc == 0 and plan.azure_requests["mutating"] == 0, str(plan)
+    planned = message(plan, "Plan the PostgreSQL flexible server")
+    assert "create fsm-prod-eastus-pg (Standard_D4ds_v5 GeneralPurpose, PostgreSQL 16, 256 GiB, HA ZoneRedundant)" in planned
+    assert "backup_retention_days (none) -> 35" in planned and "geo_redundant_backup (none) -> Enabled" in planned
+    weaker = run_playbook_multicloud("strata.platform.database", str(tmp_path), args=["--check"],
+                                     extra_vars={"database_azure_backup_retention": 14})
+    assert weaker.rc != 0 and weaker.azure_requests["total"] == 0
+    assert "database_azure_backup_retention=14 is below the prod policy of 30 days" in weaker.failures(), weaker.failures()
