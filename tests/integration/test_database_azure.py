@@ -149,7 +149,7 @@ class Azure:
         status, bundle = self.call("GET", f"{uri}secrets/{SECRET}?api-version=7.5", ok=False)
         if status == 404:
             return None
-        _, versions = self.call("GET", f"{uri}secrets/{SECRET}/versions?api-version=7.5")
+        _status, versions = self.call("GET", f"{uri}secrets/{SECRET}/versions?api-version=7.5")
         return bundle["value"], len(versions["value"]), bundle.get("tags")
 
 
@@ -216,16 +216,16 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         "azure", SERVER, None, None, 5432)
 
     # Outside check mode the missing lower layers stop the role before any write, naming them.
-    refused, _ = play("strata.platform.database")
+    refused, _stats = play("strata.platform.database")
     assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
     assert "network, encryption" in refused.failures() and "strata.platform.network" in refused.failures(), refused.failures()
 
     for layer in ("network", "encryption"):
-        lower, _ = play(f"strata.platform.{layer}")
+        lower, _stats = play(f"strata.platform.{layer}")
         assert lower.rc == 0, str(lower)
 
     # Plan again with the lower layers: the zone module plans itself, the server is planned, still no write.
-    plan2, _ = play("strata.platform.database", "--check", "--diff")
+    plan2, _stats = play("strata.platform.database", "--check", "--diff")
     assert plan2.rc == 0 and plan2.azure_requests["mutating"] == 0, (str(plan2), plan2.azure_requests["mutating_actions"])
     assert {f"Ensure the private DNS zone of the server | {ZONE}", f"Plan the PostgreSQL flexible server | {SERVER}",
             f"Create the admin password secret (generated, only when missing) | {SECRET}"} <= set(changed_tasks(plan2))
@@ -270,24 +270,24 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
     # Drift made outside Ansible is planned in check mode, then put back with one write.
     azure.call("PATCH", azure.path(PG, SERVER), {"tags": {**TAGS, "cost-center": "someone-else"},
                                                  "properties": {"backup": {"backupRetentionDays": 14}}})
-    drift_plan, _ = play("strata.platform.database", "--check", "--diff")
+    drift_plan, _stats = play("strata.platform.database", "--check", "--diff")
     assert drift_plan.rc == 0 and drift_plan.azure_requests["mutating"] == 0, str(drift_plan)
     planned = message(drift_plan, "Plan the PostgreSQL flexible server")
     assert "update fsm-dev-eastus-pg" in planned and "backup_retention_days 14 -> 7" in planned, planned
     assert "tag cost-center someone-else -> platform-dev" in planned, planned
-    fixed, _ = play("strata.platform.database")
+    fixed, _stats = play("strata.platform.database")
     assert fixed.rc == 0, str(fixed)
     assert fixed.azure_requests["mutating_actions"] == {f"PUT {PG}": 1}
     assert_converged(azure)
 
     # An in-place change (more storage) is one update of the server; the secret is not touched.
-    grown, _ = play("strata.platform.database", database_azure_storage_gb=64)
+    grown, _stats = play("strata.platform.database", database_azure_storage_gb=64)
     assert grown.rc == 0 and grown.azure_requests["mutating_actions"] == {f"PUT {PG}": 1}, str(grown)
     assert_converged(azure, storage=64)
 
     # What Azure cannot change on an existing server fails before any write, naming each variable and the fix
     # (the seed's 32 GiB is now smaller than the server's 64).
-    refused, _ = play("strata.platform.database", database_azure_geo_redundant_backup=True, database_azure_version="15")
+    refused, _stats = play("strata.platform.database", database_azure_geo_redundant_backup=True, database_azure_version="15")
     assert refused.rc != 0 and refused.azure_requests["mutating"] == 0, str(refused)
     for fragment in ("storage 64 -> 32 GiB (database_azure_storage_gb) cannot shrink",
                      "geo_redundant_backup Disabled -> Enabled (database_azure_geo_redundant_backup)",
@@ -302,7 +302,7 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
     azure.call("PUT", azure.path(PG, "someone-elses-pg"), {
         "location": "eastus", "sku": {"name": "Standard_B1ms", "tier": "Burstable"},
         "properties": {"administratorLogin": "other", "administratorLoginPassword": "Other-Password-1", "storage": {"storageSizeGB": 32}}})
-    down_plan, _ = play("strata.platform.database", "--check", database_state="absent")
+    down_plan, _stats = play("strata.platform.database", "--check", database_state="absent")
     assert down_plan.rc == 0 and down_plan.azure_requests["mutating"] == 0, str(down_plan)
     assert {f"Remove the PostgreSQL flexible server | {SERVER}", f"Remove the private DNS zone | {ZONE}"} <= set(changed_tasks(down_plan))
     down, down_seconds = play("strata.platform.database", database_state="absent")
@@ -311,12 +311,12 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         f"DELETE {PG}": 1, "DELETE Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1, "DELETE Microsoft.Network/privateDnsZones": 1}
     assert azure.server() is None and azure.zone() is None and azure.server("someone-elses-pg") is not None
     assert azure.secret()[:2] == (value, 1), "the admin password secret stays after the teardown"
-    gone, _ = play("strata.platform.database", database_state="absent")
+    gone, _stats = play("strata.platform.database", database_state="absent")
     assert gone.rc == 0 and gone.changed() == 0 and gone.azure_requests["mutating"] == 0, str(gone)
 
     # Present again (-vvv: every task's arguments and results in the output): a new server with the password the
     # secret already holds (no new secret version).
-    back, _ = play("strata.platform.database", "-vvv")
+    back, _stats = play("strata.platform.database", "-vvv")
     assert back.rc == 0, back.output[-3000:]
     assert back.azure_requests["mutating_actions"] == {
         "PUT Microsoft.Network/privateDnsZones": 1, "PUT Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1,
@@ -331,13 +331,13 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
 
     # Our names without our tags: the teardown refuses and removes nothing.
     azure.call("PATCH", azure.path(PG, SERVER), {"tags": {"owner": "someone-else"}})
-    refused, _ = play("strata.platform.database", database_state="absent")
+    refused, _stats = play("strata.platform.database", database_state="absent")
     assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
     assert "without its ownership tags" in refused.failures() and azure.server() is not None
     azure.call("PATCH", azure.path(PG, SERVER), {"tags": TAGS})
 
     # Asked to, the teardown removes the secret too (Key Vault soft-deletes it).
-    final, _ = play("strata.platform.database", database_state="absent", database_azure_remove_admin_secret=True)
+    final, _stats = play("strata.platform.database", database_state="absent", database_azure_remove_admin_secret=True)
     assert final.rc == 0, str(final)
     assert "DELETE KeyVault/secrets" in final.azure_requests["mutating_actions"] and azure.secret() is None
 
@@ -373,7 +373,7 @@ def test_the_server_module_waits_for_the_whole_creation(play, azure):
     ({"platform_name": "FSM"}, "platform_name"),
 ])
 def test_bad_azure_input_fails_before_any_call(play, extra_vars, variable):
-    run, _ = play("strata.platform.database", **extra_vars)
+    run, _stats = play("strata.platform.database", **extra_vars)
     assert run.rc != 0
     assert run.azure_requests["total"] == 0 and run.requests["total"] == 0
     assert variable in run.failures(), run.failures()
