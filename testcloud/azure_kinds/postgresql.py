@@ -7,7 +7,8 @@ private DNS, the versions the SDKs of azure.azcollection 3.21 send):
   SDK accepts only 200/202); the server is ``Provisioning`` (high availability ``CreatingStandby``) until
   the double's creation time has passed, then ``Ready``. ARM fills in ``fullyQualifiedDomainName``
   (``<name>.postgres.database.azure.com``; with private access that public name resolves, through a CNAME,
-  to the A record ARM writes into the private DNS zone), ``minorVersion``, the zone, the storage tier and
+  to the A record ARM writes into the private DNS zone; the delegated subnet gets a service association
+  link, so it cannot be deleted while the server lives), ``minorVersion``, the zone, the storage tier and
   IOPS, backup and maintenance defaults, ``publicNetworkAccess`` (``Disabled`` on a delegated subnet),
   ``authConfig``, ``dataEncryption``, ``replicationRole``. ``administratorLoginPassword`` is write-only:
   never stored, never answered. A PUT of an existing server updates it in place; what Azure cannot change
@@ -317,6 +318,7 @@ class FlexibleServer(Kind):
                 properties["highAvailability"]["state"] = "CreatingStandby"
         if existing is None:
             self.write_record(ctx, resource)
+            self.link_subnet(ctx, resource, add=True)
             for name in SYSTEM_DATABASES:
                 path = f"{resource['id']}/databases/{name}"
                 ctx.put_raw(path, DATABASE_TYPE, resource["id"], {
@@ -333,6 +335,29 @@ class FlexibleServer(Kind):
         zone_id = (resource["properties"].get("network") or {}).get("privateDnsZoneArmResourceId")
         if zone_id:
             ctx.delete_tree(f"{zone_id}/A/{resource['name']}")
+        self.link_subnet(ctx, resource, add=False)
+
+    @staticmethod
+    def link_subnet(ctx, resource, add):
+        """The service association link ARM puts on the delegated subnet while the server lives in it: the
+        network kinds refuse to delete a subnet (or its VNet) that has one (InUseSubnetCannotBeDeleted)."""
+        subnet_id = (resource["properties"].get("network") or {}).get("delegatedSubnetResourceId")
+        subnet = find_subnet(ctx, subnet_id) if subnet_id else None
+        if subnet is None:
+            return
+        properties = subnet.setdefault("properties", {})
+        links = [link for link in properties.get("serviceAssociationLinks") or []
+                 if (link.get("properties") or {}).get("link", "").lower() != resource["id"].lower()]
+        if add:
+            name = f"{resource['name']}-link"
+            links.append({"id": f"{subnet_id}/serviceAssociationLinks/{name}", "name": name,
+                          "type": "Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
+                          "properties": {"linkedResourceType": "Microsoft.DBforPostgreSQL/flexibleServers",
+                                         "link": resource["id"], "provisioningState": "Succeeded"}})
+        if links:
+            properties["serviceAssociationLinks"] = links
+        else:
+            properties.pop("serviceAssociationLinks", None)
 
     @staticmethod
     def write_record(ctx, resource):

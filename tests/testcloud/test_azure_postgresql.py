@@ -362,3 +362,18 @@ def test_databases_are_children_with_fixed_charset_and_the_sdk_statuses(network,
     assert (status, body["error"]["code"]) == (404, "ParentResourceNotFound")
     pg.servers.begin_delete("rg", "fsm-dev-eastus-pg").result()
     assert network("GET", f"{SERVER}/databases/app{PG_API}")[0] == 404
+
+
+def test_the_delegated_subnet_cannot_be_deleted_while_the_server_lives_in_it(network):
+    """ARM's service association link (the network kinds refuse to delete a subnet in use)."""
+    arm = network
+    arm("PUT", SERVER + PG_API, server_body())
+    subnet = arm("GET", SUBNET + NET_API)[2]
+    [link] = subnet["properties"]["serviceAssociationLinks"]
+    assert link["properties"] == {"linkedResourceType": "Microsoft.DBforPostgreSQL/flexibleServers", "link": SERVER,
+                                  "provisioningState": "Succeeded"}
+    status, _, body = arm("DELETE", SUBNET + NET_API)
+    assert (status, body["error"]["code"]) == (400, "InUseSubnetCannotBeDeleted")
+    assert arm("DELETE", SERVER + PG_API)[0] == 202
+    assert "serviceAssociationLinks" not in arm("GET", SUBNET + NET_API)[2]["properties"]
+    assert arm("DELETE", SUBNET + NET_API)[0] in (200, 202, 204)
