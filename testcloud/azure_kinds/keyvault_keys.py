@@ -1,6 +1,8 @@
-"""Microsoft.KeyVault/vaults/keys: ARM's Keys operations (Keys - List, Keys - Get) over the vault's data-plane keys."""
+"""Microsoft.KeyVault/vaults/keys: ARM's Keys operations (Keys - List, Keys - Get) over the vault's data-plane keys,
+and Keys - Create If Not Exist (PUT), whose keys ARM lists beside the data plane's."""
 
 import copy
+import uuid
 
 from testcloud.azure_kinds import ArmError, Kind
 
@@ -44,7 +46,19 @@ class VaultKeys(Kind):
 
     def list_items(self, ctx, target, query):
         vault = self._vault(ctx, target)
-        return [self._resource(vault, entry) for entry in self._entries(ctx, vault)]
+        found = [self._resource(vault, entry) for entry in self._entries(ctx, vault)]
+        names = {item["name"].lower() for item in found}
+        created_by_arm = [ctx.view(key) for key in ctx.children(vault["id"], self.type) if key["name"].lower() not in names]
+        return found + created_by_arm
+
+    def after_put(self, ctx, resource, existing):
+        """Keys - Create If Not Exist: the key's URIs, as ARM answers them (a version made once)."""
+        vault = ctx.get(resource["id"].rsplit("/keys/", 1)[0])
+        uri = vault["properties"]["vaultUri"]
+        properties = resource["properties"]
+        version = (existing or {}).get("properties", {}).get("keyUriWithVersion", "").rsplit("/", 1)[-1] or uuid.uuid4().hex
+        properties["keyUri"] = f"{uri}keys/{resource['name']}"
+        properties["keyUriWithVersion"] = f"{uri}keys/{resource['name']}/{version}"
 
     def synthetic(self, ctx, target):
         vault = self._vault(ctx, target)

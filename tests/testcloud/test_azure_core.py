@@ -6,7 +6,6 @@ Driven through plain HTTPS (to see exactly what ARM would answer) and through th
 
 import json
 import os
-import ssl
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud._process import PACKAGE_PARENT, CloudNotConfigured, pid_alive
 from testcloud.azure import CA_ENV, ENDPOINT_ENV, UNSET_VARS, AzureTestCloud, stats_from_env
@@ -23,29 +24,7 @@ SUB = f"/subscriptions/{SUBSCRIPTION_ID}"
 API = "?api-version=2022-09-01"
 
 
-class Client:
-    """Plain HTTPS calls to the double with a bearer token: ``(status, headers, json)``."""
-
-    def __init__(self, cloud, token="Bearer test"):
-        self.cloud = cloud
-        self.token = token
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-
-    def __call__(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.cloud.endpoint + path, method=method, data=data)
-        if self.token:
-            request.add_header("Authorization", self.token)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                return response.status, dict(response.headers), json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, dict(error.headers), json.loads(raw) if raw else None
+Client = ArmHttp
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ azure-keyvault-keys, azure-keyvault-secrets) and through plain HTTPS where the e
 """
 
 import json
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud.azure_arm import SUBSCRIPTION_ID, TENANT_ID
 
@@ -33,29 +31,7 @@ def vault_body(**properties):
             "properties": {"tenantId": TENANT_ID, "sku": {"family": "A", "name": "standard"}, **properties}}
 
 
-class Client:
-    """Plain HTTPS calls: ``(status, headers, json)``; ``base`` is the ARM endpoint or a vault URI."""
-
-    def __init__(self, cloud, base=None, token="Bearer test"):
-        self.base = (base or cloud.endpoint).rstrip("/")
-        self.token = token
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-
-    def __call__(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + urllib.parse.quote(path, safe="/?&=-"), method=method, data=data)
-        if self.token:
-            request.add_header("Authorization", self.token)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                return response.status, dict(response.headers), json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, dict(error.headers), json.loads(raw) if raw else None
+Client = ArmHttp
 
 
 @pytest.fixture
@@ -465,7 +441,7 @@ def test_arm_lists_and_gets_the_vaults_keys(vaults, keys_of, arm):
     assert item["properties"]["keyUri"] == f"{vault.properties.vault_uri}keys/data"
     assert item["properties"]["keyUriWithVersion"].endswith(f"/keys/data/{second.properties.version}")
     assert item["properties"]["kty"] == "RSA" and item["type"] == "Microsoft.KeyVault/vaults/keys"
-    status, _, one = arm("GET", f"{vault.id}/keys/DATA?api-version=2023-07-01")
+    status, _headers, one = arm("GET", f"{vault.id}/keys/DATA?api-version=2023-07-01")
     assert status == 200 and one["id"] == f"{vault.id}/keys/data"
     assert arm("GET", f"{vault.id}/keys/gone?api-version=2023-07-01")[0] == 404
     assert arm("GET", vault_path("kv-missing") + "/keys?api-version=2023-07-01")[0] == 404

@@ -6,12 +6,10 @@ uses (azure-mgmt-network, API 2024-03-01). Where only another resource could mak
 a delegated service), the test writes that read-only field into the double's store in-process.
 """
 
-import json
-import ssl
-import urllib.error
-import urllib.request
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud.azure_arm import SUBSCRIPTION_ID, Arm
 
@@ -36,27 +34,12 @@ DATA = {"name": "private-data", "properties": {
 PUBLIC = {"name": "public", "properties": {"addressPrefix": "10.70.0.0/21"}}
 
 
-class Client:
-    """Plain HTTPS calls to the double with a bearer token: ``(status, json)``."""
-
-    def __init__(self, cloud):
-        self.cloud = cloud
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+class Client(ArmHttp):
+    """Plain HTTPS calls to the double with the api-version appended: ``(status, json)``."""
 
     def __call__(self, method, path, body=None, api=API):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.cloud.endpoint + path + api, method=method, data=data)
-        request.add_header("Authorization", "Bearer test")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, json.loads(raw) if raw else None
+        status, _headers, answer = super().__call__(method, path + api, body)
+        return status, answer
 
     def ok(self, method, path, body=None, api=API):
         status, answer = self(method, path, body, api)

@@ -5,12 +5,11 @@ Driven through the SDK clients azure.azcollection uses (azure-mgmt-postgresqlfle
 """
 
 import json
-import ssl
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud.azure_arm import SUBSCRIPTION_ID
 
@@ -27,30 +26,7 @@ NET_API = "?api-version=2023-09-01"
 PASSWORD = "Xq7-test-Password-never-echoed-41"  # noqa: S105 - a test value the double must never answer
 
 
-class Client:
-    """Plain HTTPS calls to the double with a bearer token: ``(status, headers, json)``."""
-
-    def __init__(self, cloud):
-        self.cloud = cloud
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-        self.raw = []  # every answer body as text, to look for secrets
-
-    def __call__(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.cloud.endpoint + path, method=method, data=data)
-        request.add_header("Authorization", "Bearer test")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                status, headers = response.status, dict(response.headers)
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            status, headers = error.code, dict(error.headers)
-        self.raw.append(raw.decode())
-        return status, headers, json.loads(raw) if raw else None
+Client = ArmHttp
 
 
 @pytest.fixture
@@ -166,7 +142,7 @@ def test_the_admin_password_is_never_stored_or_answered(network):
 ])
 def test_a_create_arm_refuses_stores_nothing(network, overrides, code, fragment):
     arm = network
-    status, _, body = arm("PUT", SERVER + PG_API, server_body(**overrides))
+    status, _headers, body = arm("PUT", SERVER + PG_API, server_body(**overrides))
     assert (status, body["error"]["code"]) == (400, code), body
     assert fragment in body["error"]["message"]
     assert arm("GET", SERVER + PG_API)[0] == 404
@@ -177,19 +153,19 @@ def test_a_zone_outside_postgres_database_azure_com_is_refused(network):
     arm = network
     other = f"{RG}/providers/Microsoft.Network/privateDnsZones/db.internal.example"
     assert arm("PUT", other + DNS_API, {"location": "global"})[0] == 201
-    status, _, body = arm("PUT", SERVER + PG_API, server_body(network={"delegatedSubnetResourceId": SUBNET, "privateDnsZoneArmResourceId": other}))
+    status, _headers, body = arm("PUT", SERVER + PG_API, server_body(network={"delegatedSubnetResourceId": SUBNET, "privateDnsZoneArmResourceId": other}))
     assert status == 400 and ".postgres.database.azure.com" in body["error"]["message"]
 
 
 def test_bad_server_names_are_refused(network):
-    status, _, body = network("PUT", SERVER.replace("fsm-dev-eastus-pg", "Fsm_Pg") + PG_API, server_body())
+    status, _headers, body = network("PUT", SERVER.replace("fsm-dev-eastus-pg", "Fsm_Pg") + PG_API, server_body())
     assert status == 400 and "lower-case" in body["error"]["message"]
     assert network("GET", SERVER.replace("fsm-dev-eastus-pg", "Fsm_Pg") + PG_API)[0] == 404
 
 
 def test_a_missing_server_is_arm_404(arm):
     arm("PUT", RG + NET_API, {"location": "eastus"})
-    status, _, body = arm("GET", SERVER + PG_API)
+    status, _headers, body = arm("GET", SERVER + PG_API)
     assert (status, body["error"]["code"]) == (404, "ResourceNotFound")
     assert arm("DELETE", SERVER + PG_API)[0] == 204
 
@@ -239,7 +215,7 @@ def test_the_sdk_reads_lists_patches_and_deletes(network, azure_cloud_env):
 
 def test_delete_is_long_running_202(network):
     network("PUT", SERVER + PG_API, server_body())
-    status, headers, _ = network("DELETE", SERVER + PG_API)
+    status, headers, _body = network("DELETE", SERVER + PG_API)
     assert status == 202 and headers["Retry-After"] == "1" and "Azure-AsyncOperation" in headers
     assert network("GET", SERVER + PG_API)[0] == 404
 
@@ -254,7 +230,7 @@ def test_a_put_of_an_existing_server_updates_it_in_place(network):
                        backup={"backupRetentionDays": 14, "geoRedundantBackup": "Disabled"}, highAvailability={"mode": "ZoneRedundant"},
                        maintenanceWindow={"customWindow": "Enabled", "dayOfWeek": 0, "startHour": 4, "startMinute": 30})
     del body["properties"]["administratorLoginPassword"]  # an update does not need the password
-    status, _, answer = arm("PUT", SERVER + PG_API, body)
+    status, _headers, answer = arm("PUT", SERVER + PG_API, body)
     assert status == 200
     props = answer["properties"]
     assert answer["sku"] == {"name": "Standard_D2ds_v5", "tier": "GeneralPurpose"}
@@ -267,9 +243,9 @@ def test_a_put_of_an_existing_server_updates_it_in_place(network):
     # Burstable with high availability still on is refused; with HA off in the same request it is fine.
     burstable = server_body(storage={"storageSizeGB": 64})
     del burstable["properties"]["highAvailability"]
-    status, _, error = arm("PUT", SERVER + PG_API, burstable)
+    status, _headers, error = arm("PUT", SERVER + PG_API, burstable)
     assert status == 400 and "Burstable" in error["error"]["message"]
-    status, _, answer = arm("PUT", SERVER + PG_API, server_body(storage={"storageSizeGB": 64}))
+    status, _headers, answer = arm("PUT", SERVER + PG_API, server_body(storage={"storageSizeGB": 64}))
     assert status == 200 and answer["properties"]["highAvailability"]["state"] == "NotEnabled"
 
 
@@ -284,7 +260,7 @@ def test_what_azure_cannot_change_is_refused_and_nothing_changes(network, overri
     arm = network
     arm("PUT", SERVER + PG_API, server_body(storage={"storageSizeGB": 64}))
     before = arm("GET", SERVER + PG_API)[2]
-    status, _, body = arm("PUT", SERVER + PG_API, server_body(**{"storage": {"storageSizeGB": 64}, **overrides}))
+    status, _headers, body = arm("PUT", SERVER + PG_API, server_body(**{"storage": {"storageSizeGB": 64}, **overrides}))
     assert status == 400 and fragment in body["error"]["message"], body
     after = arm("GET", SERVER + PG_API)[2]
     assert after == before
@@ -301,9 +277,9 @@ def test_a_major_version_upgrade_moves_the_minor_version(network):
 
 def test_zones_live_in_global_with_server_side_counts_and_an_soa_record(arm):
     arm("PUT", RG + NET_API, {"location": "eastus"})
-    status, _, body = arm("PUT", ZONE + DNS_API, {"location": "eastus"})
+    status, _headers, body = arm("PUT", ZONE + DNS_API, {"location": "eastus"})
     assert (status, body["error"]["code"]) == (400, "LocationNotAvailableForResourceType")
-    status, _, zone = arm("PUT", ZONE + DNS_API, {"location": "global", "tags": {"layer": "database"}})
+    status, _headers, zone = arm("PUT", ZONE + DNS_API, {"location": "global", "tags": {"layer": "database"}})
     assert status == 201 and zone["location"] == "global" and zone["etag"]
     props = zone["properties"]
     assert props["provisioningState"] == "Succeeded" and props["numberOfRecordSets"] == 1
@@ -312,24 +288,24 @@ def test_zones_live_in_global_with_server_side_counts_and_an_soa_record(arm):
     assert soa["properties"]["soaRecord"]["host"] == "azureprivatedns.net"
     again = arm("PUT", ZONE + DNS_API, {"location": "global", "tags": {"layer": "database"}})
     assert again[0] == 200 and again[2]["etag"] != zone["etag"] and again[2]["properties"]["internalId"] == props["internalId"]
-    status, _, body = arm("PUT", f"{RG}/providers/Microsoft.Network/privateDnsZones/localhost{DNS_API}", {"location": "global"})
+    status, _headers, body = arm("PUT", f"{RG}/providers/Microsoft.Network/privateDnsZones/localhost{DNS_API}", {"location": "global"})
     assert status == 400 and "two or more labels" in body["error"]["message"]
 
 
 def test_links_need_an_existing_vnet_once_per_zone_and_block_the_zone_delete(network):
     arm = network
     link = f"{ZONE}/virtualNetworkLinks/vnet-link"
-    status, _, body = arm("PUT", link + DNS_API, {"location": "global", "properties": {"virtualNetwork": {"id": VNET + "x"}}})
+    status, _headers, body = arm("PUT", link + DNS_API, {"location": "global", "properties": {"virtualNetwork": {"id": VNET + "x"}}})
     assert status == 400 and "does not exist" in body["error"]["message"]
-    status, _, created = arm("PUT", link + DNS_API, {"location": "global", "properties": {"virtualNetwork": {"id": VNET}}})
+    status, _headers, created = arm("PUT", link + DNS_API, {"location": "global", "properties": {"virtualNetwork": {"id": VNET}}})
     assert status == 201
     assert created["properties"] == {"virtualNetwork": {"id": VNET}, "registrationEnabled": False, "resolutionPolicy": "Default",
                                      "virtualNetworkLinkState": "Completed", "provisioningState": "Succeeded"}
-    status, _, body = arm("PUT", f"{ZONE}/virtualNetworkLinks/second{DNS_API}", {"location": "global", "properties": {"virtualNetwork": {"id": VNET}}})
+    status, _headers, body = arm("PUT", f"{ZONE}/virtualNetworkLinks/second{DNS_API}", {"location": "global", "properties": {"virtualNetwork": {"id": VNET}}})
     assert (status, body["error"]["code"]) == (409, "Conflict")
     assert arm("GET", f"{ZONE}/virtualNetworkLinks/second{DNS_API}")[0] == 404
     assert arm("GET", ZONE + DNS_API)[2]["properties"]["numberOfVirtualNetworkLinks"] == 1
-    status, _, body = arm("DELETE", ZONE + DNS_API)
+    status, _headers, body = arm("DELETE", ZONE + DNS_API)
     assert (status, body["error"]["code"]) == (409, "Conflict") and "virtual network links" in body["error"]["message"]
     assert arm("DELETE", link + DNS_API)[0] == 202
     assert arm("DELETE", ZONE + DNS_API)[0] == 202
@@ -356,9 +332,9 @@ def test_databases_are_children_with_fixed_charset_and_the_sdk_statuses(network,
     assert sorted(d.name for d in pg.databases.list_by_server("rg", "fsm-dev-eastus-pg")) == ["azure_maintenance", "azure_sys", "postgres"]
     created = pg.databases.begin_create("rg", "fsm-dev-eastus-pg", "app", {"charset": "UTF8"}).result()  # 201 would fail here
     assert (created.charset, created.collation) == ("UTF8", "en_US.utf8")
-    status, _, body = network("PUT", f"{SERVER}/databases/app{PG_API}", {"properties": {"charset": "LATIN1"}})
+    status, _headers, body = network("PUT", f"{SERVER}/databases/app{PG_API}", {"properties": {"charset": "LATIN1"}})
     assert status == 400 and "charset" in body["error"]["message"]
-    status, _, body = network("PUT", f"{SERVER}x/databases/app{PG_API}", {"properties": {}})
+    status, _headers, body = network("PUT", f"{SERVER}x/databases/app{PG_API}", {"properties": {}})
     assert (status, body["error"]["code"]) == (404, "ParentResourceNotFound")
     pg.servers.begin_delete("rg", "fsm-dev-eastus-pg").result()
     assert network("GET", f"{SERVER}/databases/app{PG_API}")[0] == 404
@@ -372,7 +348,7 @@ def test_the_delegated_subnet_cannot_be_deleted_while_the_server_lives_in_it(net
     [link] = subnet["properties"]["serviceAssociationLinks"]
     assert link["properties"] == {"linkedResourceType": "Microsoft.DBforPostgreSQL/flexibleServers", "link": SERVER,
                                   "provisioningState": "Succeeded"}
-    status, _, body = arm("DELETE", SUBNET + NET_API)
+    status, _headers, body = arm("DELETE", SUBNET + NET_API)
     assert (status, body["error"]["code"]) == (400, "InUseSubnetCannotBeDeleted")
     assert arm("DELETE", SERVER + PG_API)[0] == 202
     assert "serviceAssociationLinks" not in arm("GET", SUBNET + NET_API)[2]["properties"]

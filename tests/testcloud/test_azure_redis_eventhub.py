@@ -6,12 +6,11 @@ the roles depend on it, through the real Azure SDK clients that azure.azcollecti
 """
 
 import json
-import ssl
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud.azure_arm import SUBSCRIPTION_ID
 
@@ -23,27 +22,7 @@ REDIS = f"{RG}/providers/Microsoft.Cache/redis"
 NS = f"{RG}/providers/Microsoft.EventHub/namespaces"
 
 
-class Client:
-    """Plain HTTPS calls to the double with a bearer token: ``(status, headers, json)``."""
-
-    def __init__(self, cloud):
-        self.cloud = cloud
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-
-    def __call__(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.cloud.endpoint + path, method=method, data=data)
-        request.add_header("Authorization", "Bearer test")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                return response.status, dict(response.headers), json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, dict(error.headers), json.loads(raw) if raw else None
+Client = ArmHttp
 
 
 @pytest.fixture

@@ -2,14 +2,11 @@
 role assignments), through the real Azure SDK clients azure.azcollection uses and through plain HTTPS.
 """
 
-import json
-import ssl
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 
 import pytest
+
+from azure_http import ArmHttp
 
 from testcloud.azure_arm import SUBSCRIPTION_ID, TENANT_ID
 
@@ -26,27 +23,12 @@ DEFAULT_RULE_NAMES = ["AllowVnetInBound", "AllowAzureLoadBalancerInBound", "Deny
                       "AllowVnetOutBound", "AllowInternetOutBound", "DenyAllOutBound"]
 
 
-class Client:
-    """Plain HTTPS calls with a bearer token: ``(status, json)``."""
-
-    def __init__(self, cloud):
-        self.cloud = cloud
-        context = ssl.create_default_context(cafile=cloud.ca_file)
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+class Client(ArmHttp):
+    """Plain HTTPS calls to the double: ``(status, json)``."""
 
     def __call__(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.cloud.endpoint + urllib.parse.quote(path, safe="/?&=$'(),"), method=method, data=data)
-        request.add_header("Authorization", "Bearer test")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            return error.code, json.loads(raw) if raw else None
+        status, _headers, answer = super().__call__(method, path, body)
+        return status, answer
 
 
 @pytest.fixture

@@ -377,7 +377,7 @@ def aws_data():
 def test_aws_finder_calls_and_filters():
     fake = FakeAws(aws_data())
     result = aws_finder.find_aws(request("aws"), fake)
-    operations = [(service, operation) for service, operation, _ in fake.calls]
+    operations = [(service, operation) for service, operation, _params in fake.calls]
     assert operations == [
         ("ec2", "describe_vpcs"), ("ec2", "describe_subnets"), ("ec2", "describe_nat_gateways"),
         ("ec2", "describe_security_groups"), ("iam", "list_roles"),
@@ -385,7 +385,7 @@ def test_aws_finder_calls_and_filters():
         ("rds", "describe_db_instances"), ("elasticache", "describe_replication_groups"),
         ("kafka", "list_clusters_v2"), ("kafka", "get_bootstrap_brokers"),
     ]
-    params = {operation: p for _, operation, p in fake.calls}
+    params = {operation: p for _service, operation, p in fake.calls}
     vpc_filters = {f["Name"]: f["Values"] for f in params["describe_vpcs"]["Filters"]}
     assert vpc_filters == {"tag:Name": ["fsm-prod-us-east-1"], "tag:owner": ["strata.platform"], "tag:platform": ["fsm"],
                            "tag:environment": ["prod"], "tag:layer": ["network"]}
@@ -411,7 +411,7 @@ def test_aws_finder_calls_and_filters():
 def test_aws_finder_calls_only_for_the_layers_asked(layers, operations):
     fake = FakeAws(aws_data())
     result = aws_finder.find_aws(request("aws", layers=layers), fake)
-    assert [operation for _, operation, _ in fake.calls] == operations
+    assert [operation for _service, operation, _params in fake.calls] == operations
     searched = {key for layer in layers for key in L.LAYER_KEYS[layer]}
     assert all(result[key] is None for layer in L.LAYERS for key in L.LAYER_KEYS[layer] if key not in searched)
 
@@ -426,13 +426,13 @@ def test_aws_foreign_database_and_inactive_kafka_are_left_out():
     assert result["database"] is None
     assert "does not carry the database layer's tags" in warnings[0]
     assert result["kafka"] == {"id": "arn:kafka:c", "name": "fsm-prod-kafka", "bootstrap_servers": None}
-    assert "get_bootstrap_brokers" not in [operation for _, operation, _ in fake.calls]
+    assert "get_bootstrap_brokers" not in [operation for _service, operation, _params in fake.calls]
 
 
 class FakeArm:
     """ArmClient-like: answers GETs and lists from a dict of paths, records every call."""
 
-    subscription_id = SUB.split("/")[-1]
+    subscription_id = SUB.rsplit("/", maxsplit=1)[-1]
 
     def __init__(self, items):
         self.items = items

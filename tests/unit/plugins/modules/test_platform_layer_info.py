@@ -63,9 +63,9 @@ def aws_target(aws, api_calls, monkeypatch):
         groups[purpose] = ec2.create_security_group(
             VpcId=vpc, GroupName=f"fsm-prod-{purpose}", Description=purpose,
             TagSpecifications=spec("security-group", purpose=purpose, layer="security_groups", **OWNER))["GroupId"]
+    staging = {**OWNER, "environment": "staging"}
     ec2.create_security_group(VpcId=vpc, GroupName="fsm-staging-rds", Description="other environment",
-                              TagSpecifications=spec("security-group", purpose="rds", layer="security_groups",
-                                                     **dict(OWNER, environment="staging")))
+                              TagSpecifications=spec("security-group", purpose="rds", layer="security_groups", **staging))
     kms = boto3.client("kms", region_name=REGION)
     keys = {}
     for purpose in ("data", "backup", "logs"):
