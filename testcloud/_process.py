@@ -1,4 +1,4 @@
-"""Process plumbing shared by the test-cloud servers (AWS now, an Azure double later).
+"""Process plumbing shared by the test-cloud servers (AWS: moto; Azure: the ARM double).
 
 A test-cloud server is a Python module run as ``python -m <module> --host 127.0.0.1 --port 0``
 that binds a free port, prints ``TESTCLOUD_PORT=<n>`` on stdout (flushed) once it listens, and
@@ -24,6 +24,37 @@ HOST = "127.0.0.1"
 # The directory that holds the `testcloud` package: the server child runs with it as cwd and on
 # PYTHONPATH, so `python -m testcloud.<server>` resolves whatever the caller's cwd is.
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class StopServing(BaseException):
+    """Raised by the signal handler to leave ``serve_forever`` in the main thread."""
+
+
+def stop_on_signal(signum, frame):
+    """SIGTERM/SIGINT handler of a test-cloud server."""
+    raise StopServing(signum)
+
+
+def announce_port(port):
+    """Print the port line, then send any later stdout output to stderr."""
+    sys.stdout.write(f"{PORT_LINE_PREFIX}{port}\n")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+
+def serve_until_signal(server, port):
+    """The server side of the protocol above: announce ``port``, serve until SIGTERM/SIGINT, close, and leave the
+    process at once (nothing to clean up; tearing down a large in-memory state such as moto's takes seconds)."""
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    announce_port(port)
+    try:
+        server.serve_forever()
+    except StopServing:
+        pass
+    server.server_close()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class CloudError(RuntimeError):

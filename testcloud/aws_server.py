@@ -9,10 +9,9 @@ later can fill a pipe the starting process no longer reads.
 import argparse
 import logging
 import os
-import signal
 import sys
 
-from testcloud._process import HOST, PORT_LINE_PREFIX
+from testcloud._process import HOST, serve_until_signal
 
 CREATE_SECONDS_ENV = "STRATA_TESTCLOUD_CREATE_SECONDS"  # read by testcloud.aws_patches._creation
 
@@ -72,22 +71,6 @@ def make_server(host, port, app):
     return werkzeug_make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
-def announce_port(port):
-    """Print the port line, then send any later stdout output to stderr."""
-    sys.stdout.write(f"{PORT_LINE_PREFIX}{port}\n")
-    sys.stdout.flush()
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-
-
-class StopServing(BaseException):
-    """Raised by the signal handler to leave ``serve_forever`` in the main thread."""
-
-
-def stop_on_signal(signum, frame):
-    """SIGTERM/SIGINT handler."""
-    raise StopServing(signum)
-
-
 def main(argv=None):
     """Serve until told to stop; exits the process."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -96,18 +79,7 @@ def main(argv=None):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(args.host, args.port, build_app())
     os.environ["MOTO_PORT"] = str(server.port)  # moto's calls to itself
-    signal.signal(signal.SIGTERM, stop_on_signal)
-    signal.signal(signal.SIGINT, stop_on_signal)
-    announce_port(server.port)
-    try:
-        server.serve_forever()
-    except StopServing:
-        pass
-    server.server_close()
-    sys.stderr.flush()
-    # Nothing else to clean up: skip tearing down moto's (large) in-memory state, which takes ~2 s.
-    os._exit(0)
-
+    serve_until_signal(server, server.port)
 
 if __name__ == "__main__":
     sys.exit(main())

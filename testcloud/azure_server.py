@@ -15,8 +15,6 @@ Control endpoints: ``GET /_testcloud/stats``, ``POST /_testcloud/stats/reset``,
 
 import argparse
 import json
-import os
-import signal
 import ssl
 import sys
 import time
@@ -25,8 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from testcloud import azure_tls
-from testcloud._process import HOST
-from testcloud.aws_server import StopServing, announce_port, stop_on_signal
+from testcloud._process import HOST, serve_until_signal
 from testcloud.azure_arm import TENANT_ID, Arm
 from testcloud.azure_keyvault_data import KeyVaultData
 
@@ -227,17 +224,7 @@ def make_server(host, port, cert_dir, log_requests=False):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     server = make_server(args.host, args.port, args.cert_dir, args.log_requests)
-    signal.signal(signal.SIGTERM, stop_on_signal)
-    signal.signal(signal.SIGINT, stop_on_signal)
-    announce_port(server.server_address[1])
-    try:
-        server.serve_forever()
-    except StopServing:
-        pass
-    server.server_close()
-    sys.stderr.flush()
-    os._exit(0)
-
+    serve_until_signal(server, server.server_address[1])
 
 if __name__ == "__main__":
     sys.exit(main())
