@@ -81,5 +81,6 @@ def main(argv=None):
     os.environ["MOTO_PORT"] = str(server.port)  # moto's calls to itself
     serve_until_signal(server, server.port)
 
+
 if __name__ == "__main__":
     sys.exit(main())

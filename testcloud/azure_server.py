@@ -226,5 +226,6 @@ def main(argv=None):
     server = make_server(args.host, args.port, args.cert_dir, args.log_requests)
     serve_until_signal(server, server.server_address[1])
 
+
 if __name__ == "__main__":
     sys.exit(main())
