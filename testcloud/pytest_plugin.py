@@ -1,11 +1,13 @@
 """pytest fixtures for the local AWS and Azure test clouds (loaded by tests/conftest.py's ``pytest_plugins``).
 
-* ``aws_testcloud`` (session): one server for the whole session, stopped by pid at the end.
-* ``aws_cloud`` (function): the same server with moto's state and the call counters reset
-  before the test.
-* ``aws_cloud_env`` (function): ``aws_cloud`` with this process's environment pointed at it
-  (restored after the test), for code that builds boto3 clients from the environment.
-* ``azure_testcloud`` / ``azure_cloud`` / ``azure_cloud_env``: the same for the ARM test double.
+Per cloud (``aws``: moto; ``azure``: the ARM double), three fixtures made by :func:`cloud_fixtures`:
+
+* ``<cloud>_testcloud`` (session): one server for the whole session, stopped by pid at the end; its log is in
+  the session's temporary directory.
+* ``<cloud>_cloud`` (function): the same server emptied (state, call counters and, on Azure, creation times
+  reset) before the test.
+* ``<cloud>_cloud_env`` (function): ``<cloud>_cloud`` with this process's environment pointed at it (restored
+  after the test), for code that builds clients from the environment.
 """
 
 import pytest
@@ -14,59 +16,35 @@ from testcloud.aws import AwsTestCloud
 from testcloud.azure import AzureTestCloud
 
 
-@pytest.fixture(scope="session")
-def aws_testcloud(tmp_path_factory):
-    """One AWS test cloud for the session; its log is in the session's temporary directory."""
-    log_path = tmp_path_factory.mktemp("testcloud") / "aws.log"
-    cloud = AwsTestCloud(log_path=log_path)
-    cloud.start()
-    try:
-        yield cloud
-    finally:
-        cloud.stop()
+def cloud_fixtures(name, cloud_class):
+    """The session, per-test and environment fixtures of one test cloud."""
+
+    @pytest.fixture(scope="session", name=f"{name}_testcloud")
+    def testcloud(tmp_path_factory):
+        cloud = cloud_class(log_path=tmp_path_factory.mktemp(f"testcloud-{name}") / f"{name}.log")
+        cloud.start()
+        try:
+            yield cloud
+        finally:
+            cloud.stop()
+
+    @pytest.fixture(name=f"{name}_cloud")
+    def cloud(request):
+        session_cloud = request.getfixturevalue(f"{name}_testcloud")
+        session_cloud.reset()
+        return session_cloud
+
+    @pytest.fixture(name=f"{name}_cloud_env")
+    def cloud_env(request, monkeypatch):
+        reset_cloud = request.getfixturevalue(f"{name}_cloud")
+        for key in reset_cloud.unset_vars():
+            monkeypatch.delenv(key, raising=False)
+        for key, value in reset_cloud.exports().items():
+            monkeypatch.setenv(key, value)
+        return reset_cloud
+
+    return testcloud, cloud, cloud_env
 
 
-@pytest.fixture
-def aws_cloud(aws_testcloud):
-    """The session's AWS test cloud, emptied (moto reset) and with zeroed counters."""
-    aws_testcloud.reset()
-    return aws_testcloud
-
-
-@pytest.fixture
-def aws_cloud_env(aws_cloud, monkeypatch):
-    """``aws_cloud`` with os.environ pointed at it for the duration of the test."""
-    for key in aws_cloud.unset_vars():
-        monkeypatch.delenv(key, raising=False)
-    for key, value in aws_cloud.exports().items():
-        monkeypatch.setenv(key, value)
-    return aws_cloud
-
-
-@pytest.fixture(scope="session")
-def azure_testcloud(tmp_path_factory):
-    """One Azure test cloud (the ARM double) for the session, stopped by pid at the end."""
-    log_path = tmp_path_factory.mktemp("testcloud-azure") / "azure.log"
-    cloud = AzureTestCloud(log_path=log_path)
-    cloud.start()
-    try:
-        yield cloud
-    finally:
-        cloud.stop()
-
-
-@pytest.fixture
-def azure_cloud(azure_testcloud):
-    """The session's Azure test cloud, emptied and with zeroed counters and creation times."""
-    azure_testcloud.reset()
-    return azure_testcloud
-
-
-@pytest.fixture
-def azure_cloud_env(azure_cloud, monkeypatch):
-    """``azure_cloud`` with os.environ pointed at it for the duration of the test."""
-    for key in azure_cloud.unset_vars():
-        monkeypatch.delenv(key, raising=False)
-    for key, value in azure_cloud.exports().items():
-        monkeypatch.setenv(key, value)
-    return azure_cloud
+aws_testcloud, aws_cloud, aws_cloud_env = cloud_fixtures("aws", AwsTestCloud)
+azure_testcloud, azure_cloud, azure_cloud_env = cloud_fixtures("azure", AzureTestCloud)
