@@ -1,4 +1,13 @@
-"""security_groups, iam and encryption on AWS, end to end, on top of the network layer."""
+"""security_groups, iam and encryption on AWS, what test_site_multicloud.py (prod: plan, build, no-op re-run,
+teardown) does not prove:
+
+* dev's lower layers in one play: the dev rule matrix (Kafka plaintext 9092 from the app tier), the service
+  roles' trust and policies, the keys' rotation and policies; rule changes planned with --check --diff (no
+  mutating call), applied in place (same group ids), then a no-op; the bastion group removed when turned off;
+  the three layers removed without confirmation on dev (keys only scheduled for deletion), the removal a
+  no-op when repeated, and a converge that cancels the scheduled key deletions;
+* bad layer input fails on its target before any API call;
+* uat refuses each layer's removal without platform_confirm_teardown=uat, before any request."""
 
 import json
 
@@ -83,53 +92,32 @@ def assert_keys(kms, environment, region):
     return aliases
 
 
-def test_dev_security_iam_encryption(run_playbook, aws):
+def layers_playbook(tmp_path, name, layers):
+    """A playbook written by the test that imports only the given layers' playbooks, in this order."""
+    path = tmp_path / f"{name}.yml"
+    path.write_text("---\n" + "".join(
+        f"- name: The {layer} layer\n  ansible.builtin.import_playbook: strata.platform.{layer}\n" for layer in layers))
+    return str(path)
+
+
+def test_dev_layers_rules_changed_in_place_then_removed_and_keys_recovered(run_playbook, aws, tmp_path):
     ec2, iam, kms = aws("ec2"), aws("iam"), aws("kms")
 
-    plan = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
-    assert plan.rc == 0, str(plan)
-    assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
-    sg_plan = plan.task_results("Ensure the security groups and their rules")
-    assert sg_plan and sg_plan[0][1]["changed"] is True
-
+    # dev's lower layers, built once (the plan and the no-op re-run of every layer: test_site_multicloud.py).
     first = run_playbook(LOWER_LAYERS, "dev")
     assert first.rc == 0, str(first)
-    assert_security_groups(ec2, "dev", kafka_plaintext=True)
+    ids = {p: g["GroupId"] for p, g in assert_security_groups(ec2, "dev", kafka_plaintext=True).items()}
     assert_iam(iam, "dev", "us-east-1")
     assert_keys(kms, "dev", "us-east-1")
 
-    again = run_playbook(LOWER_LAYERS, "dev")
-    assert again.rc == 0 and again.changed() == 0, str(again)
-    assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
-
-    down = run_playbook("strata.platform.teardown", "dev")
-    assert down.rc == 0, str(down)
-    assert groups_by_purpose(ec2, "dev") == {}
-    assert iam.list_roles(PathPrefix="/strata/")["Roles"] == []
-    assert iam.list_policies(Scope="Local", PathPrefix="/strata/")["Policies"] == []
-    for alias in ("data", "backup", "logs"):
-        key = kms.describe_key(KeyId=f"alias/fsm-dev-{alias}")["KeyMetadata"]
-        assert key["KeyState"] == "PendingDeletion", "keys are scheduled for deletion, never deleted at once"
-    again_down = run_playbook("strata.platform.teardown", "dev")
-    assert again_down.rc == 0 and again_down.changed() == 0, str(again_down)
-
-    # Converging again cancels the scheduled deletions.
-    back = run_playbook(LOWER_LAYERS, "dev")
-    assert back.rc == 0, str(back)
-    assert_keys(kms, "dev", "us-east-1")
-
-
-def test_rule_changes_are_planned_then_applied_in_place(run_playbook, aws):
-    ec2 = aws("ec2")
-    assert run_playbook(LOWER_LAYERS, "dev").rc == 0
-    ids = {p: g["GroupId"] for p, g in groups_by_purpose(ec2, "dev").items()}
-
+    # Rule changes: planned with --check --diff (no mutating call), applied in place, then a no-op.
     change = {"security_groups_kafka_plaintext": False, "security_groups_bastion": True,
               "security_groups_bastion_cidrs": ["198.51.100.0/24"]}
     plan = run_playbook("strata.platform.security_groups", "dev", args=["--check", "--diff"], extra_vars=change)
     assert plan.rc == 0 and plan.requests["mutating"] == 0, str(plan)
     diff = json.dumps([r.get("diff") for _h, r in plan.task_results("Ensure the security groups")])
     assert "9092" in diff and "198.51.100.0/24" in diff
+    assert "bastion" not in groups_by_purpose(ec2, "dev"), "the plan changed nothing"
 
     applied = run_playbook("strata.platform.security_groups", "dev", extra_vars=change)
     assert applied.rc == 0, str(applied)
@@ -138,11 +126,36 @@ def test_rule_changes_are_planned_then_applied_in_place(run_playbook, aws):
     assert ingress(groups["kafka"], names) == {("tcp", 9094, 9094, "eks-nodes")}
     assert ingress(groups["bastion"], names) == {("tcp", 22, 22, "198.51.100.0/24")}
     assert {p: groups[p]["GroupId"] for p in ids} == ids, "groups are changed in place, never replaced"
-    assert run_playbook("strata.platform.security_groups", "dev", extra_vars=change).changed() == 0
+    same = run_playbook("strata.platform.security_groups", "dev", extra_vars=change)
+    assert same.rc == 0 and same.changed() == 0, str(same)
+    assert same.requests["mutating"] == 0, same.requests["mutating_actions"]
 
-    # Turning the bastion off again removes its group.
-    assert run_playbook("strata.platform.security_groups", "dev").rc == 0
-    assert "bastion" not in groups_by_purpose(ec2, "dev")
+    # Turning the bastion off again removes its group and restores dev's plaintext Kafka rule.
+    reverted = run_playbook("strata.platform.security_groups", "dev")
+    assert reverted.rc == 0, str(reverted)
+    groups = assert_security_groups(ec2, "dev", kafka_plaintext=True)
+    assert {p: g["GroupId"] for p, g in groups.items()} == ids
+
+    # Removal in teardown order (dev has no deletion protection: no confirmation needed), then a no-op.
+    removal = layers_playbook(tmp_path, "remove", ["encryption", "iam", "security_groups"])
+    absent = {"encryption_state": "absent", "iam_state": "absent", "security_groups_state": "absent"}
+    down = run_playbook(removal, "dev", extra_vars=absent)
+    assert down.rc == 0, str(down)
+    assert groups_by_purpose(ec2, "dev") == {}
+    assert iam.list_roles(PathPrefix="/strata/")["Roles"] == []
+    assert iam.list_policies(Scope="Local", PathPrefix="/strata/")["Policies"] == []
+    for alias in ("data", "backup", "logs"):
+        key = kms.describe_key(KeyId=f"alias/fsm-dev-{alias}")["KeyMetadata"]
+        assert key["KeyState"] == "PendingDeletion", "keys are scheduled for deletion, never deleted at once"
+    again_down = run_playbook(removal, "dev", extra_vars=absent)
+    assert again_down.rc == 0 and again_down.changed() == 0, str(again_down)
+    assert again_down.requests["mutating"] == 0, again_down.requests["mutating_actions"]
+
+    # Converging again cancels the scheduled deletions (the key policies name the iam layer's roles).
+    back = run_playbook(layers_playbook(tmp_path, "restore", ["iam", "encryption"]), "dev")
+    assert back.rc == 0, str(back)
+    assert_iam(iam, "dev", "us-east-1")
+    assert_keys(kms, "dev", "us-east-1")
 
 
 @pytest.mark.parametrize("bad, fragment", [
@@ -164,14 +177,12 @@ def test_bad_layer_input_fails_before_any_call(run_playbook, bad, fragment):
     assert fragment in str(run) and DEV in str(run)
 
 
-def test_uat_layers_refuse_removal_without_confirmation(run_playbook, aws):
-    assert run_playbook(LOWER_LAYERS, "uat").rc == 0
+def test_uat_layers_refuse_removal_without_confirmation(run_playbook):
+    # The refusal is the first task of each layer's absent path: proven on an empty cloud, no request at all
+    # (so nothing could have been removed); teardown with confirmation: test_site_multicloud.py.
     for layer, var in (("encryption", "encryption_state"), ("iam", "iam_state"),
                        ("security_groups", "security_groups_state")):
         refused = run_playbook(f"strata.platform.{layer}", "uat", extra_vars={var: "absent"})
-        assert refused.rc != 0 and "platform_confirm_teardown=uat" in refused.output
-        assert refused.requests["mutating"] == 0
-    assert_keys(aws("kms", "eu-west-1"), "uat", "eu-west-1")
-    down = run_playbook("strata.platform.teardown", "uat", extra_vars={"platform_confirm_teardown": "uat"})
-    assert down.rc == 0, str(down)
-    assert aws("iam").list_roles(PathPrefix="/strata/")["Roles"] == []
+        assert refused.rc != 0, f"{layer}: {refused}"
+        assert "platform_confirm_teardown=uat" in refused.output, f"{layer}: {refused}"
+        assert refused.requests["total"] == 0, f"{layer}: {refused.requests}"
