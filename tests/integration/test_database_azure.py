@@ -1,9 +1,15 @@
-"""The database layer on Azure (a PostgreSQL flexible server with private access), end to end through
-strata.platform.database against the ARM double on top of strata.platform.network and strata.platform.encryption:
-plan on an empty subscription, start without waiting and await afterwards, converge, re-run, drift, in-place
-change, refusals, the admin password (made once in Key Vault, never rotated, never in any output), teardown
-that leaves foreign resources alone, and the measurement of why the role runs the server's creation as an
-async job."""
+"""The database layer on Azure (a PostgreSQL flexible server with private access) through
+strata.platform.database against the ARM double, on top of strata.platform.network and strata.platform.encryption
+(built in one play): what only this layer does. The refusal without the lower layers; the plan of a new server on
+existing lower layers (the zone and secret modules in check mode, no write); start without waiting, the server
+still being created when the role returns, then awaited (the async job), with -vvv, the dev sizing and outputs;
+drift and an in-place change (storage grow) planned exactly, then put back with one write; refusals of what Azure
+cannot change (shrink, version downgrade, geo-redundant backup) and of a teardown of our names without our tags;
+the admin password (made once in Key Vault, never rotated, never in any output, kept on teardown unless asked);
+a teardown plan and a teardown that leave a foreign server alone; bad input failing before any call; the prod
+plan (and the plan on an empty subscription); and the measurement of why the role runs the server's creation as
+an async job. The generic cycle (plan on empty clouds, converge, no-op re-run, confirmed teardown) for every layer
+on both clouds is test_site_multicloud.py's."""
 
 import json
 import time
@@ -57,6 +63,15 @@ START_THEN_WAIT = """
         tasks_from: wait
 """
 
+# The lower layers the server needs, in one run (one ansible-playbook start, the layers in order).
+LOWER_LAYERS = """
+- name: Converge the network layer
+  ansible.builtin.import_playbook: strata.platform.network
+
+- name: Converge the encryption layer
+  ansible.builtin.import_playbook: strata.platform.encryption
+"""
+
 # azure_rm_postgresqlflexibleserver alone, to measure whether it can return before Azure's create is done.
 MODULE_ALONE = """
 - name: Create a flexible server with the module alone
@@ -91,6 +106,7 @@ def inventory(tmp_path):
     (tmp_path / "host_vars" / f"{HOST}.yml").write_text(f"platform_region: eastus\nplatform_network_cidr: {CIDR}\n")
     (tmp_path / "start_then_wait.yml").write_text(START_THEN_WAIT)
     (tmp_path / "module_alone.yml").write_text(MODULE_ALONE)
+    (tmp_path / "lower_layers.yml").write_text(LOWER_LAYERS)
     return str(tmp_path)
 
 
@@ -174,6 +190,15 @@ def message(run, task):
     return result["msg"]
 
 
+def verbose_result(run):
+    """The JSON callback's result of a -vvv run (its stdout also holds the verbose lines, so the runner could not
+    parse it): the JSON document that ends the run's stdout."""
+    start = run.output.rfind('\n{\n    "custom_stats"')
+    assert start >= 0, run.output[-3000:]
+    result, _end = json.JSONDecoder().raw_decode(run.output, start + 1)
+    return result
+
+
 def assert_converged(azure, storage=32):
     """The ARM state of the layer as the dev seed asks; returns the server."""
     server = azure.server()
@@ -200,42 +225,40 @@ def assert_converged(azure, storage=32):
     return server
 
 
-def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure):
-    # Plan on an empty subscription (no resource group, network or vault yet): what would be made, no write.
+def test_dev_database_plan_start_wait_drift_grow_refusals_teardown(play, azure):
+    # Without the lower layers the role stops before any write, naming them (outside check mode).
+    refused, _stats = play("strata.platform.database")
+    assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
+    assert refused.requests["total"] == 0, "an Azure target makes no AWS call"
+    assert "network, encryption" in refused.failures() and "strata.platform.network" in refused.failures(), refused.failures()
+
+    lower, _stats = play("lower_layers.yml")
+    assert lower.rc == 0, str(lower)
+
+    # Plan on the lower layers: the zone and secret modules plan themselves (the link waits for the zone), the server
+    # is planned with the dev sizing, no write.
     plan, plan_seconds = play("strata.platform.database", "--check", "--diff")
-    assert plan.rc == 0, str(plan)
-    assert plan.azure_requests["mutating"] == 0, plan.azure_requests["mutating_actions"]
-    assert plan.requests["total"] == 0, "an Azure target makes no AWS call"
-    assert {f"Plan the PostgreSQL flexible server | {SERVER}", f"Report the planned zone and link | {ZONE}",
-            f"Report the planned admin password secret | {SECRET}", f"Report the planned application database | {SERVER}/app",
-            } <= set(changed_tasks(plan)), changed_tasks(plan)
+    assert plan.rc == 0 and plan.azure_requests["mutating"] == 0, (str(plan), plan.azure_requests["mutating_actions"])
+    assert {f"Ensure the private DNS zone of the server | {ZONE}", f"Report the planned zone and link | {ZONE}",
+            f"Plan the PostgreSQL flexible server | {SERVER}",
+            f"Create the admin password secret (generated, only when missing) | {SECRET}",
+            f"Report the planned application database | {SERVER}/app"} <= set(changed_tasks(plan)), changed_tasks(plan)
     assert "create fsm-dev-eastus-pg (Standard_B1ms Burstable, PostgreSQL 16, 32 GiB, HA Disabled)" in message(
         plan, "Plan the PostgreSQL flexible server")
     planned = facts(plan, "Publish the database for later layers", "database_outputs")
     assert (planned["cloud"], planned["identifier"], planned["endpoint"], planned["id"], planned["port"]) == (
         "azure", SERVER, None, None, 5432)
-
-    # Outside check mode the missing lower layers stop the role before any write, naming them.
-    refused, _stats = play("strata.platform.database")
-    assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
-    assert "network, encryption" in refused.failures() and "strata.platform.network" in refused.failures(), refused.failures()
-
-    for layer in ("network", "encryption"):
-        lower, _stats = play(f"strata.platform.{layer}")
-        assert lower.rc == 0, str(lower)
-
-    # Plan again with the lower layers: the zone module plans itself, the server is planned, still no write.
-    plan2, _stats = play("strata.platform.database", "--check", "--diff")
-    assert plan2.rc == 0 and plan2.azure_requests["mutating"] == 0, (str(plan2), plan2.azure_requests["mutating_actions"])
-    assert {f"Ensure the private DNS zone of the server | {ZONE}", f"Plan the PostgreSQL flexible server | {SERVER}",
-            f"Create the admin password secret (generated, only when missing) | {SECRET}"} <= set(changed_tasks(plan2))
     assert azure.secret() is None and azure.zone() is None
 
-    # Start without waiting: the server takes CREATE_SECONDS. When the role has returned, it is still being created;
-    # the wait entry point collects the async job, then makes the application database (it needs a Ready server).
+    # Start without waiting, with -vvv (every task's arguments and results in the output): the server takes
+    # CREATE_SECONDS. When the role has returned, it is still being created; the wait entry point collects the async
+    # job, then makes the application database (it needs a Ready server).
     azure.cloud.set_create_seconds(CREATE_SECONDS, PG)
-    first, first_seconds = play("start_then_wait.yml", probe_url=azure.path(PG, SERVER))
-    assert first.rc == 0, str(first)
+    first, first_seconds = play("start_then_wait.yml", "-vvv", probe_url=azure.path(PG, SERVER))
+    azure.cloud.set_create_seconds(0)
+    assert first.rc == 0, first.output[-3000:]
+    assert "ESTABLISH LOCAL CONNECTION" in first.output  # it ran with -vvv
+    first.result = verbose_result(first)
     [(_host, probed)] = first.task_results("Probe the server while it is started")
     assert probed["response"][0]["properties"]["state"] == "Provisioning"
     [(_host, awaited)] = first.task_results("Await the server's create or update job")
@@ -244,7 +267,6 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         "PUT Microsoft.Network/privateDnsZones": 1, "PUT Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1,
         "PUT KeyVault/secrets": 1, f"PUT {PG}": 1, f"PUT {PG}/databases": 1,
     }
-    azure.cloud.set_create_seconds(0)
     server = assert_converged(azure)
     value, versions, secret_tags = azure.secret()
     assert versions == 1 and len(value) == 40 and secret_tags == TAGS
@@ -260,29 +282,24 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         "private_dns_zone_id": azure.zone()["id"],
     }
 
-    # Re-run (waiting by itself): nothing changes, nothing is written, the password is not read again.
-    again, again_seconds = play("strata.platform.database")
-    assert again.rc == 0 and again.changed() == 0, (str(again), changed_tasks(again))
-    assert again.azure_requests["mutating"] == 0, again.azure_requests["mutating_actions"]
-    assert not [r for _h, r in again.task_results("Read the admin password") if not r.get("skipped")]
-    assert facts(again, "Publish the database for later layers", "database_outputs") == outputs
-
-    # Drift made outside Ansible is planned in check mode, then put back with one write.
+    # Drift made outside Ansible and an in-place change (more storage), planned together in check mode: exactly these
+    # three settings differ (everything else the dev seed asks is in place, the zone, link, secret and database too).
     azure.call("PATCH", azure.path(PG, SERVER), {"tags": {**TAGS, "cost-center": "someone-else"},
                                                  "properties": {"backup": {"backupRetentionDays": 14}}})
-    drift_plan, _stats = play("strata.platform.database", "--check", "--diff")
+    drift_plan, _stats = play("strata.platform.database", "--check", "--diff", database_azure_storage_gb=64)
     assert drift_plan.rc == 0 and drift_plan.azure_requests["mutating"] == 0, str(drift_plan)
+    assert changed_tasks(drift_plan) == [f"Plan the PostgreSQL flexible server | {SERVER}"], changed_tasks(drift_plan)
     planned = message(drift_plan, "Plan the PostgreSQL flexible server")
-    assert "update fsm-dev-eastus-pg" in planned and "backup_retention_days 14 -> 7" in planned, planned
-    assert "tag cost-center someone-else -> platform-dev" in planned, planned
-    fixed, _stats = play("strata.platform.database")
+    assert "update fsm-dev-eastus-pg (Standard_B1ms Burstable, PostgreSQL 16, 64 GiB, HA Disabled): " in planned, planned
+    assert planned.split("): ", 1)[1] == (
+        "storage_gb 32 -> 64; backup_retention_days 14 -> 7; tag cost-center someone-else -> platform-dev"), planned
+
+    # Applied: one update of the server puts both back; the password is not read, the secret not touched.
+    fixed, _stats = play("strata.platform.database", database_azure_storage_gb=64)
     assert fixed.rc == 0, str(fixed)
     assert fixed.azure_requests["mutating_actions"] == {f"PUT {PG}": 1}
-    assert_converged(azure)
-
-    # An in-place change (more storage) is one update of the server; the secret is not touched.
-    grown, _stats = play("strata.platform.database", database_azure_storage_gb=64)
-    assert grown.rc == 0 and grown.azure_requests["mutating_actions"] == {f"PUT {PG}": 1}, str(grown)
+    assert not [r for _h, r in fixed.task_results("Read the admin password") if not r.get("skipped")]
+    assert facts(fixed, "Publish the database for later layers", "database_outputs") == outputs
     assert_converged(azure, storage=64)
 
     # What Azure cannot change on an existing server fails before any write, naming each variable and the fix
@@ -295,8 +312,14 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         assert fragment in refused.failures(), refused.failures()
 
     # The password secret was never rotated.
-    value, versions, _tags = azure.secret()
-    assert versions == 1, "the password secret was never rotated"
+    assert azure.secret()[:2] == (value, 1), "the password secret was never rotated"
+
+    # Our names without our tags: the teardown refuses and removes nothing.
+    azure.call("PATCH", azure.path(PG, SERVER), {"tags": {"owner": "someone-else"}})
+    refused, _stats = play("strata.platform.database", database_state="absent")
+    assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
+    assert "without its ownership tags" in refused.failures() and azure.server() is not None
+    azure.call("PATCH", azure.path(PG, SERVER), {"tags": TAGS})
 
     # A foreign server beside ours is never touched; the teardown plans without writing, removes ours, keeps the secret.
     azure.call("PUT", azure.path(PG, "someone-elses-pg"), {
@@ -311,40 +334,23 @@ def test_dev_database_plan_start_wait_rerun_drift_refusals_teardown(play, azure)
         f"DELETE {PG}": 1, "DELETE Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1, "DELETE Microsoft.Network/privateDnsZones": 1}
     assert azure.server() is None and azure.zone() is None and azure.server("someone-elses-pg") is not None
     assert azure.secret()[:2] == (value, 1), "the admin password secret stays after the teardown"
-    gone, _stats = play("strata.platform.database", database_state="absent")
-    assert gone.rc == 0 and gone.changed() == 0 and gone.azure_requests["mutating"] == 0, str(gone)
 
-    # Present again (-vvv: every task's arguments and results in the output): a new server with the password the
-    # secret already holds (no new secret version).
-    back, _stats = play("strata.platform.database", "-vvv")
-    assert back.rc == 0, back.output[-3000:]
-    assert back.azure_requests["mutating_actions"] == {
-        "PUT Microsoft.Network/privateDnsZones": 1, "PUT Microsoft.Network/privateDnsZones/virtualNetworkLinks": 1,
-        f"PUT {PG}": 1, f"PUT {PG}/databases": 1}
-    assert azure.secret()[:2] == (value, 1)
-    assert_converged(azure)
-    assert "ESTABLISH LOCAL CONNECTION" in back.output  # it ran with -vvv
+    # Absent again, asked to remove the secret too: the only write is the secret's delete (Key Vault soft-deletes it);
+    # the server, link and zone already gone are not touched again, the foreign server stays.
+    final, _stats = play("strata.platform.database", database_state="absent", database_azure_remove_admin_secret=True)
+    assert final.rc == 0, str(final)
+    assert final.azure_requests["mutating_actions"] == {"DELETE KeyVault/secrets": 1}, final.azure_requests["mutating_actions"]
+    assert changed_tasks(final) == [
+        f"Remove the admin password secret (soft-deleted, recoverable for the vault's retention) | {SECRET}"], changed_tasks(final)
+    assert azure.secret() is None and azure.server("someone-elses-pg") is not None
 
-    # The admin password never shows: not in any run's output, not with -vvv on a create.
+    # The admin password never shows: not in any run's output, not with -vvv on the create.
     for run in play.runs:
         assert value not in run.output and value not in json.dumps(run.result), "the admin password appears in an output"
 
-    # Our names without our tags: the teardown refuses and removes nothing.
-    azure.call("PATCH", azure.path(PG, SERVER), {"tags": {"owner": "someone-else"}})
-    refused, _stats = play("strata.platform.database", database_state="absent")
-    assert refused.rc != 0 and refused.azure_requests["mutating"] == 0
-    assert "without its ownership tags" in refused.failures() and azure.server() is not None
-    azure.call("PATCH", azure.path(PG, SERVER), {"tags": TAGS})
-
-    # Asked to, the teardown removes the secret too (Key Vault soft-deletes it).
-    final, _stats = play("strata.platform.database", database_state="absent", database_azure_remove_admin_secret=True)
-    assert final.rc == 0, str(final)
-    assert "DELETE KeyVault/secrets" in final.azure_requests["mutating_actions"] and azure.secret() is None
-
-    print(f"\n[azure database] plan {plan_seconds:.1f} s {plan.azure_requests['total']} requests; start+wait "
+    print(f"\n[azure database] plan {plan_seconds:.1f} s {plan.azure_requests['total']} requests; start+wait -vvv "
           f"(server {CREATE_SECONDS} s) {first_seconds:.1f} s {first.azure_requests['total']} requests "
-          f"({first.azure_requests['mutating']} mutating); no-op re-run {again_seconds:.1f} s "
-          f"{again.azure_requests['total']} requests; teardown {down_seconds:.1f} s {down.azure_requests['total']} requests")
+          f"({first.azure_requests['mutating']} mutating); teardown {down_seconds:.1f} s {down.azure_requests['total']} requests")
 
 
 def test_the_server_module_waits_for_the_whole_creation(play, azure):
@@ -380,8 +386,9 @@ def test_bad_azure_input_fails_before_any_call(play, extra_vars, variable):
 
 
 def test_prod_plan_is_general_purpose_zone_redundant_and_geo_redundant(run_playbook_multicloud, tmp_path):
-    """The prod seed, planned on an empty subscription (no write): 4 vCores GeneralPurpose, 256 GiB, 35 days,
-    zone-redundant high availability (database_multi_az) and geo-redundant backup; its policy holds."""
+    """The prod seed, planned on an empty subscription (no resource group, network or vault yet; no write): 4 vCores
+    GeneralPurpose, 256 GiB, 35 days, zone-redundant high availability (database_multi_az) and geo-redundant backup,
+    the zone, link, secret and database reported as planned; its policy holds."""
     host = "prod-azure-eastus"
     (tmp_path / "host_vars").mkdir()
     (tmp_path / "hosts.yml").write_text(f"prod:\n  hosts:\n    {host}:\nazure:\n  hosts:\n    {host}:\n")
@@ -393,6 +400,13 @@ def test_prod_plan_is_general_purpose_zone_redundant_and_geo_redundant(run_playb
     planned = message(plan, "Plan the PostgreSQL flexible server")
     assert "create fsm-prod-eastus-pg (Standard_D4ds_v5 GeneralPurpose, PostgreSQL 16, 256 GiB, HA ZoneRedundant)" in planned
     assert "backup_retention_days (none) -> 35" in planned and "geo_redundant_backup (none) -> Enabled" in planned
+    server = "fsm-prod-eastus-pg"
+    assert {"Report the planned zone and link | fsm-prod-eastus.private.postgres.database.azure.com",
+            f"Report the planned admin password secret | {server}-admin-password",
+            f"Report the planned application database | {server}/app"} <= set(changed_tasks(plan)), changed_tasks(plan)
+    outputs = facts(plan, "Publish the database for later layers", "database_outputs")
+    assert (outputs["cloud"], outputs["identifier"], outputs["endpoint"], outputs["id"], outputs["port"],
+            outputs["master_user_secret_id"]) == ("azure", server, None, None, 5432, None)
     weaker = run_playbook_multicloud("strata.platform.database", str(tmp_path), args=["--check"],
                                      extra_vars={"database_azure_backup_retention": 14})
     assert weaker.rc != 0 and weaker.azure_requests["total"] == 0
