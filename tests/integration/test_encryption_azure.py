@@ -1,8 +1,13 @@
 """The encryption layer on Azure (one Key Vault per target and its keys), end to end through
-strata.platform.encryption against the ARM double: a dev target and a prod target (purge protection, a
-deploying principal given its Key Vault roles) converged together on top of strata.platform.network; plan
-on an empty subscription, converge, re-run, drift, teardown (soft delete, purge protection), recovery by a
-present run, purge in dev; bad input and a foreign vault refused before any change."""
+strata.platform.encryption against the ARM double, on a dev target and a prod target (purge protection,
+90-day retention, a deploying principal given its Key Vault roles) in resource groups made by the test (the
+layer needs nothing else of the network layer; test_site_multicloud.py converges prod's network and vaults
+together). What this file proves: the plan on an empty subscription (prod: derived name, what would be made), both
+vaults' settings, keys and outputs, prod's role assignments made once, drift on the dev vault planned by
+--check --diff and put back by one write, then a run changing nothing on either target, the teardown refused
+for prod without confirmation, soft delete (names kept, prod's vault not purgeable, its role assignments
+gone), a teardown re-run changing nothing, recovery of the dev vault by a present run (same keys, nothing
+re-created), purge in dev; bad input and a foreign vault refused before any change."""
 
 import hashlib
 import time
@@ -135,8 +140,6 @@ def assert_vault(vaults, host, name, outputs):
               "/subnets/private-data")
     assert props["networkAcls"] == {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": [],
                                     "virtualNetworkRules": [{"id": subnet, "ignoreMissingVnetServiceEndpoint": False}]}
-    endpoints = vaults.arm.get(subnet, "2024-03-01")["properties"]["serviceEndpoints"]
-    assert "Microsoft.KeyVault" in [e["service"] for e in endpoints], "the rule's subnet has the Key Vault endpoint"
     keys = vaults.keys(props["vaultUri"])
     assert sorted(keys) == PURPOSES
     for purpose, bundle in keys.items():
@@ -152,30 +155,32 @@ def assert_vault(vaults, host, name, outputs):
 def test_dev_and_prod_key_vaults(play, arm):
     vaults = Vaults(arm)
 
-    # Plan on an empty subscription: no resource group yet, nothing mutated, both vaults reported.
-    plan = play(ENCRYPTION, "--check", "--diff")
+    # Plan on an empty subscription (prod: what it plans is dev's plus purge protection and role assignments): no
+    # resource group yet, nothing mutated, the vault reported with its derived name.
+    plan = play(ENCRYPTION, "--check", "--diff", limit=PROD)
     assert plan.rc == 0, str(plan)
     assert plan.azure_requests["mutating"] == 0, plan.azure_requests["mutating_actions"]
     assert plan.requests["total"] == 0, "an Azure target makes no AWS call"
-    for host in (DEV, PROD):
-        text = message(plan, "Plan the Key Vault (check mode)", host)
-        assert f"would create the Key Vault {vault_name(plan, host)} in {T[host]}" in text
-        assert "the resource group comes with the network layer" in text
-    assert "purge protection on" in message(plan, "Plan the Key Vault", PROD)
-    assert "roles Key Vault Crypto Officer, Key Vault Secrets Officer for " + PRINCIPAL in message(plan, "Plan the Key Vault", PROD)
+    text = message(plan, "Plan the Key Vault (check mode)", PROD)
+    assert f"would create the Key Vault {vault_name(plan, PROD)} in {T[PROD]}" in text
+    assert "the resource group comes with the network layer" in text
+    assert "soft delete 90 days, purge protection on" in text
+    assert "roles Key Vault Crypto Officer, Key Vault Secrets Officer for " + PRINCIPAL in text
     planned = outputs_of(plan)
-    assert planned[DEV]["key_vault"]["uri"] is None and planned[DEV]["data"] is None
-    names = {host: vault_name(plan, host) for host in (DEV, PROD)}
-    assert names == {DEV: "kv-fsm-deus-" + hashlib.sha1(b"fsm-dev-eastus").hexdigest()[:6],  # noqa: S324
-                     PROD: "kv-fsm-peus-" + hashlib.sha1(b"fsm-prod-eastus").hexdigest()[:6]}  # noqa: S324
+    assert planned[PROD]["key_vault"]["uri"] is None and planned[PROD]["data"] is None
+    assert vault_name(plan, PROD) == "kv-fsm-peus-" + hashlib.sha1(b"fsm-prod-eastus").hexdigest()[:6]  # noqa: S324
 
-    network = play("strata.platform.network")
-    assert network.rc == 0, str(network)
-
+    # The layer needs only its target's resource group (made here, as the network layer would): the vault's network
+    # rule names the network layer's private-data subnet, whose Key Vault endpoint test_network_azure.py asserts.
+    for host in (DEV, PROD):
+        arm.put(arm.rg_path(T[host]), {"location": "eastus"}, "2022-09-01")
     first = play(ENCRYPTION)
     assert first.rc == 0, str(first)
     assert first.changed(DEV) == 2 and first.changed(PROD) == 3  # vault + keys (+ role assignments in prod)
     created = outputs_of(first)
+    names = {host: created[host]["key_vault"]["name"] for host in (DEV, PROD)}
+    assert names[DEV] == "kv-fsm-deus-" + hashlib.sha1(b"fsm-dev-eastus").hexdigest()[:6]  # noqa: S324
+    assert names[PROD] == vault_name(plan, PROD)
     state = {host: assert_vault(vaults, host, names[host], created[host]) for host in (DEV, PROD)}
     assert vaults.assignments(state[DEV]["id"]) == []
     assignments = vaults.assignments(state[PROD]["id"])
@@ -185,24 +190,28 @@ def test_dev_and_prod_key_vaults(play, arm):
         "PUT Microsoft.KeyVault/vaults": 2, "POST KeyVault/keys/create": 6,
         "PUT Microsoft.Authorization/roleAssignments": 2}
 
-    again = play(ENCRYPTION)
-    assert again.rc == 0 and again.changed() == 0, str(again)
-    assert again.azure_requests["mutating"] == 0, again.azure_requests["mutating_actions"]
-    assert outputs_of(again) == created
-    [(_h, skipped)] = [r for r in again.task_results("Create the missing keys") if r[0] == DEV]
-    assert skipped.get("skipped") or not skipped.get("results"), "no key module call when every key exists"
-
-    # Drift: someone opens the dev vault's firewall and tags it; check mode reports it, a run puts it back.
+    # Drift: someone opens the dev vault's firewall and tags it; check mode reports it, a run puts it back with one
+    # write (no key re-created); the run after it changes nothing on either target (prod's role assignments
+    # included).
     drifted = vaults.get(DEV, names[DEV])
     drifted["properties"]["networkAcls"]["defaultAction"] = "Allow"
     drifted["tags"]["owner-note"] = "opened by hand"
     arm.put(vaults.path(DEV, names[DEV]), {k: drifted[k] for k in ("location", "tags", "properties")}, KV_API)
-    drift_plan = play(ENCRYPTION, "--check", "--diff")
+    drift_plan = play(ENCRYPTION, "--check", "--diff", limit=DEV)
     assert drift_plan.rc == 0 and drift_plan.azure_requests["mutating"] == 0, str(drift_plan)
-    assert drift_plan.changed(DEV) == 1 and drift_plan.changed(PROD) == 0
+    assert drift_plan.changed(DEV) == 1, drift_plan.stats
     fixed = play(ENCRYPTION, limit=DEV)
     assert fixed.rc == 0 and fixed.azure_requests["mutating_actions"] == {"PUT Microsoft.KeyVault/vaults": 1}, str(fixed)
     assert_vault(vaults, DEV, names[DEV], outputs_of(fixed)[DEV])
+    settled = play(ENCRYPTION)
+    assert settled.rc == 0 and settled.changed() == 0, (str(settled), settled.stats)
+    assert settled.azure_requests["mutating"] == 0, settled.azure_requests["mutating_actions"]
+    assert outputs_of(settled) == created
+    for host in (DEV, PROD):
+        [(_h, skipped)] = [r for r in settled.task_results("Create the missing keys") if r[0] == host]
+        assert skipped.get("skipped") or not skipped.get("results"), "no key module call when every key exists"
+    assert len(vaults.assignments(state[PROD]["id"])) == 2
+    dev_keys = vaults.keys(state[DEV]["properties"]["vaultUri"])
 
     # Teardown: prod needs the confirmation; then both vaults are soft-deleted, prod's cannot be purged.
     refused = play(ENCRYPTION, limit=PROD, encryption_state="absent")
@@ -223,24 +232,22 @@ def test_dev_and_prod_key_vaults(play, arm):
     status, body = vaults.call("POST", f"{vaults.cloud.endpoint}{vaults.deleted(names[PROD])['id']}/purge?api-version={KV_API}")
     assert status == 405 and body["error"]["code"] == "MethodNotAllowed"
     assert vaults.assignments(state[PROD]["id"]) == [], "role assignments go with the vault"
-    down_again = play(ENCRYPTION, encryption_state="absent", platform_confirm_teardown="prod")
+    down_again = play(ENCRYPTION, limit=DEV, encryption_state="absent")
     assert down_again.rc == 0 and down_again.changed() == 0 and down_again.azure_requests["mutating"] == 0, str(down_again)
+    assert "nothing to delete" in message(down_again, "Report what stays of the vault", DEV)
 
-    # present recovers the soft-deleted vaults: same URIs, same keys (same versions), prod's roles again.
-    recover_plan = play(ENCRYPTION, "--check")
+    # present recovers the soft-deleted dev vault: same URI, same keys (same versions), nothing re-created.
+    recover_plan = play(ENCRYPTION, "--check", limit=DEV)
     assert recover_plan.rc == 0 and recover_plan.azure_requests["mutating"] == 0, str(recover_plan)
     assert "would recover the soft-deleted Key Vault" in message(recover_plan, "Plan the Key Vault", DEV)
-    back = play(ENCRYPTION)
+    back = play(ENCRYPTION, limit=DEV)
     assert back.rc == 0, str(back)
-    assert back.azure_requests["mutating_actions"] == {
-        "PUT Microsoft.KeyVault/vaults": 2,
-        "PUT Microsoft.Authorization/roleAssignments": 2}, "no key is re-created"
-    assert outputs_of(back) == created
-    for host in (DEV, PROD):
-        recovered = assert_vault(vaults, host, names[host], created[host])
-        assert vaults.keys(recovered["properties"]["vaultUri"]) == vaults.keys(state[host]["properties"]["vaultUri"])
-        assert vaults.deleted(names[host]) is None
-    assert len(vaults.assignments(state[PROD]["id"])) == 2
+    assert back.azure_requests["mutating_actions"] == {"PUT Microsoft.KeyVault/vaults": 1}, "no key is re-created"
+    assert outputs_of(back) == {DEV: created[DEV]}
+    recovered = assert_vault(vaults, DEV, names[DEV], created[DEV])
+    assert recovered["properties"]["vaultUri"] == state[DEV]["properties"]["vaultUri"]
+    assert vaults.keys(recovered["properties"]["vaultUri"]) == dev_keys, "the keys come back with their versions"
+    assert vaults.deleted(names[DEV]) is None
 
     # dev may purge on teardown: the name is free at once.
     purged = play(ENCRYPTION, limit=DEV, encryption_state="absent", encryption_key_vault_purge_on_absent=True)
