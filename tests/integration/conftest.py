@@ -10,8 +10,10 @@ plain ARM reads (Azure).
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 import boto3
@@ -28,6 +30,8 @@ class PlaybookRun:
     result: dict = field(default_factory=dict)
     requests: dict = field(default_factory=dict)
     azure_requests: dict = field(default_factory=dict)
+    seconds: float = 0.0  # wall time of the run
+    cpu_seconds: float = 0.0  # CPU time of ansible-playbook and the module processes it waited for (load-independent)
 
     @property
     def stats(self):
@@ -82,6 +86,12 @@ def ansible_env(cloud_env, extra=None):
     return env
 
 
+def children_cpu_seconds():
+    """User + system CPU seconds of this process's finished children (and theirs, when they waited for them)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def playbook_runner(aws_cloud, azure_cloud=None):
     """A function that runs a collection playbook by FQCN against the given test clouds."""
 
@@ -97,14 +107,17 @@ def playbook_runner(aws_cloud, azure_cloud=None):
         if azure_cloud is not None:
             cloud_env = azure_cloud.env(cloud_env)
             azure_cloud.reset_stats()
+        started, cpu_before = time.monotonic(), children_cpu_seconds()
         proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(cloud_env, env), capture_output=True, text=True,
                               check=False)
+        seconds, cpu_seconds = time.monotonic() - started, children_cpu_seconds() - cpu_before
         try:
             result = json.loads(proc.stdout)
         except json.JSONDecodeError:
             result = {}
         azure_requests = azure_cloud.stats() if azure_cloud is not None else {}
-        return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, result, aws_cloud.stats(), azure_requests)
+        return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, result, aws_cloud.stats(), azure_requests,
+                           seconds, cpu_seconds)
 
     return _run
 
