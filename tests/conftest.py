@@ -22,25 +22,51 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)  # the testcloud package
 
 
-# Longest first: the playbook-driven tests (integration, Molecule, quality) take from half a minute to
-# three minutes each, the rest well under a second. Started first, they overlap each other and the
-# short tests fill the gaps (with `--dist worksteal`), instead of one long test running alone at the end.
-SLOW_DIRECTORIES = ("integration", "molecule", "quality")
+# Scheduling. The playbook-driven tests (integration, Molecule, quality) take from seconds to many minutes,
+# the rest well under a second, and the suite's wall time is that of its busiest worker. pytest-xdist's
+# worksteal gives each worker a contiguous slice of the collection first, runs each slice in order, and lets an
+# idle worker steal the *tail* of the longest queue. So the order below is: the slow tests dealt out across the
+# workers' slices by expected cost (longest first, each to the slice with the least work so far), each slice
+# starting with its slow tests, then the fast tests filling the slices. Without it, every slow test sat in the
+# first worker's slice and the long ones started late. Expected costs: `@pytest.mark.cost(seconds)` on the
+# expensive tests (seconds of a CI run), else a default per directory.
+DEFAULT_COST = {"integration": 30, "molecule": 150, "quality": 100}
+SLOW_MARKER_COST = 60
 
 
-def _is_slow(item):
-    parts = os.path.relpath(str(item.path), os.path.join(ROOT, "tests")).split(os.sep)
-    return parts[0] in SLOW_DIRECTORIES or item.get_closest_marker("slow") is not None
+def expected_cost(item):
+    """Seconds this test is expected to take (0: fast)."""
+    marker = item.get_closest_marker("cost")
+    if marker is not None:
+        return marker.args[0]
+    directory = os.path.relpath(str(item.path), os.path.join(ROOT, "tests")).split(os.sep)[0]
+    if directory in DEFAULT_COST:
+        return DEFAULT_COST[directory]
+    return SLOW_MARKER_COST if item.get_closest_marker("slow") is not None else 0
 
 
-def _rank(item):
-    """0: marked ``first`` (the longest test: with worksteal, the first item goes to a worker that starts it at
-    once, instead of after the tests collected before it); 1: slow; 2: the rest."""
-    if item.get_closest_marker("first") is not None:
-        return 0
-    return 1 if _is_slow(item) else 2
+def xdist_slice_sizes(count, workers):
+    """The sizes of the slices worksteal hands out first: each idle worker gets len(pending) // workers left."""
+    sizes = []
+    for index in range(workers):
+        sizes.append(count // (workers - index))
+        count -= sizes[-1]
+    return sizes
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The longest test first, then the slow tests, then the rest, keeping the order within each group."""
-    items.sort(key=_rank)  # stable
+    """Deal the slow tests across the workers' first slices (see above); the same order on every worker."""
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    costs = {item.nodeid: expected_cost(item) for item in items}
+    slow = sorted((item for item in items if costs[item.nodeid]), key=lambda item: -costs[item.nodeid])  # stable
+    fast = iter([item for item in items if not costs[item.nodeid]])
+    sizes = xdist_slice_sizes(len(items), workers)
+    slices, load = [[] for size in sizes], [0] * len(sizes)
+    for item in slow:
+        index = min((i for i in range(len(sizes)) if len(slices[i]) < sizes[i]), key=lambda i: (load[i], i))
+        slices[index].append(item)
+        load[index] += costs[item.nodeid]
+    for index, size in enumerate(sizes):
+        while len(slices[index]) < size:
+            slices[index].append(next(fast))
+    items[:] = [item for piece in slices for item in piece]

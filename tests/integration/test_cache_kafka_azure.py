@@ -184,6 +184,7 @@ def assert_converged(azure, layer_tags):
     return cache, namespace, hubs
 
 
+@pytest.mark.cost(345)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_cache_and_kafka_plan_start_wait_drift_refusals(play, azure):
     def layer_tags(layer):
         return {**BASE_TAGS, "layer": layer}

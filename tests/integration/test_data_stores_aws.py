@@ -1,10 +1,13 @@
 """The data stores on AWS (database, cache, kafka), end to end on top of the lower layers:
-sizing per environment, encryption and placement, idempotence, check mode, secrets, parallel creation. prod's
+sizing per environment, encryption and placement, idempotence, check mode, secrets, parallel creation. The dev
+cycle also checks the network layer it stands on (subnet plan, routes, tags; nothing of it left after the
+teardown). prod's
 three regions are proven by test_site_multicloud.py, which converges all of prod once."""
 
 import pytest
 
-from aws_helpers import assert_cache, assert_database, assert_kafka, assert_no_secret_in, secret_values
+from aws_helpers import (assert_cache, assert_database, assert_kafka, assert_network, assert_no_secret_in,
+                         assert_nothing_left, owned, secret_values, tags, vpc_of)
 
 pytestmark = pytest.mark.integration
 
@@ -57,19 +60,29 @@ def assert_resize_in_place(run_playbook, aws):
     assert settled.rc == 0 and settled.changed() == 0, str(settled)
 
 
+@pytest.mark.cost(560)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_data_stores_then_staging_creations_overlap(run_playbook, aws, aws_cloud, slow_creations):
-    """dev: plan, converge, re-run, each layer alone, an in-place resize of the primary, teardown. Then staging (same shape: one region, no RDS
+    """dev: plan, converge (the network and the data stores checked), re-run, check on the converged state, each
+    layer alone, an in-place resize of the primary, teardown and its re-run. Then staging (same shape: one region, no RDS
     replica) with simulated creation times: its data play must add about the longest creation to dev's (which
     had immediate creations), not their sum."""
+    ec2 = aws("ec2", "us-east-1")
     plan = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
     assert plan.rc == 0, str(plan)
     assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
+    assert plan.changed("dev-aws-us-east-1") > 0, "check mode on an empty cloud must report the changes it would make"
     for started in ("Ensure the PostgreSQL primary",):
         assert all(res["changed"] for _host, res in plan.task_results(started)), started
+    assert owned(ec2, "describe_vpcs", "Vpcs") == []
 
     first = run_playbook("strata.platform.site", "dev")
     assert first.rc == 0, str(first)
     overhead = play_seconds(first, "Start the data stores")
+    vpc = vpc_of(ec2, "dev", "us-east-1")
+    assert_network(ec2, vpc, "10.10.0.0/16", ["us-east-1a", "us-east-1b", "us-east-1c"], "none", False)
+    expected_tags = {"owner": "strata.platform", "environment": "dev", "layer": "network",
+                     "platform": "fsm", "cost-center": "platform-dev", "Name": "fsm-dev-us-east-1"}
+    assert tags(vpc).items() >= expected_tags.items()
     assert_database(aws, "dev", "us-east-1")
     assert_cache(aws, "dev", "us-east-1")
     assert_kafka(aws, "dev", "us-east-1")
@@ -77,6 +90,8 @@ def test_dev_data_stores_then_staging_creations_overlap(run_playbook, aws, aws_c
     again = run_playbook("strata.platform.site", "dev")
     assert again.rc == 0 and again.changed() == 0, str(again)
     assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
+    check_again = run_playbook("strata.platform.site", "dev", args=["--check", "--diff"])
+    assert check_again.rc == 0 and check_again.changed() == 0, str(check_again)
 
     # Each layer's playbook alone finds the lower layers by tags and changes nothing.
     for layer in ("database", "cache", "kafka"):
@@ -93,6 +108,9 @@ def test_dev_data_stores_then_staging_creations_overlap(run_playbook, aws, aws_c
     assert aws("elasticache").describe_replication_groups()["ReplicationGroups"] == []
     assert aws("kafka").list_clusters_v2()["ClusterInfoList"] == []
     assert aws("rds").describe_db_snapshots()["DBSnapshots"] == [], "dev takes no final snapshot"
+    assert_nothing_left(ec2, "dev")
+    down_again = run_playbook("strata.platform.teardown", "dev")
+    assert down_again.rc == 0 and down_again.changed() == 0, str(down_again)
 
     for service, seconds in slow_creations.items():
         aws_cloud.set_create_seconds(seconds, service)

@@ -225,6 +225,7 @@ def assert_converged(azure, storage=32):
     return server
 
 
+@pytest.mark.cost(580)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_database_plan_start_wait_drift_grow_refusals_teardown(play, azure):
     # Without the lower layers the role stops before any write, naming them (outside check mode).
     refused, _stats = play("strata.platform.database")

@@ -152,6 +152,7 @@ def assert_vault(vaults, host, name, outputs):
     return vault
 
 
+@pytest.mark.cost(330)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_and_prod_key_vaults(play, arm):
     vaults = Vaults(arm)
 

@@ -1,7 +1,8 @@
-"""The network layer on AWS, end to end in dev: plan, converge, re-run, change, tear down. prod's three regions
-(per-AZ NAT, flow logs, one IAM role set per region, teardown needing confirmation) are proven by
-test_site_multicloud.py, which converges all of prod once."""
-
+"""The network layer on AWS: NAT policy and zone changes in place, foreign resources kept by the teardown, bad
+inventories, the built collection, contract-only inventories. dev's whole cycle (plan, converge, re-run, check on
+the converged state, teardown and its re-run) is proven with the data stores by test_data_stores_aws.py, and
+prod's three regions (per-AZ NAT, flow logs, one IAM role set per region, teardown needing confirmation) by
+test_site_multicloud.py: each converges its environment once for all its layers."""
 
 import glob
 import os
@@ -10,51 +11,16 @@ import sys
 
 import pytest
 
-from aws_helpers import assert_network, assert_nothing_left, owned, tags, vpc_of
+from aws_helpers import assert_network, owned, vpc_of
 
 pytestmark = pytest.mark.integration
-
-# site.yml without the data stores (tests/integration/lower_layers.yml): these tests check the lower layers.
-LOWER_LAYERS = "tests/integration/lower_layers.yml"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 DEV = "dev-aws-us-east-1"
 
 
-def test_dev_plan_converge_rerun_teardown(run_playbook, aws):
-    ec2 = aws("ec2", "us-east-1")
-
-    plan = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
-    assert plan.rc == 0, str(plan)
-    assert plan.requests["mutating"] == 0, plan.requests["mutating_actions"]
-    assert plan.changed(DEV) > 0, "check mode on an empty cloud must report the changes it would make"
-    assert owned(ec2, "describe_vpcs", "Vpcs") == []
-
-    first = run_playbook(LOWER_LAYERS, "dev")
-    assert first.rc == 0, str(first)
-    assert first.changed(DEV) > 0
-    vpc = vpc_of(ec2, "dev", "us-east-1")
-    assert_network(ec2, vpc, "10.10.0.0/16", ["us-east-1a", "us-east-1b", "us-east-1c"], "none", False)
-    expected_tags = {"owner": "strata.platform", "environment": "dev", "layer": "network",
-                     "platform": "fsm", "cost-center": "platform-dev", "Name": "fsm-dev-us-east-1"}
-    assert tags(vpc).items() >= expected_tags.items()
-
-    again = run_playbook(LOWER_LAYERS, "dev")
-    assert again.rc == 0, str(again)
-    assert again.changed() == 0, [h for h in again.task_results("") if h[1].get("changed")]
-    assert again.requests["mutating"] == 0, again.requests["mutating_actions"]
-
-    check_again = run_playbook(LOWER_LAYERS, "dev", args=["--check", "--diff"])
-    assert check_again.rc == 0 and check_again.changed() == 0, str(check_again)
-
-    down = run_playbook("strata.platform.teardown", "dev")
-    assert down.rc == 0, str(down)
-    assert_nothing_left(ec2, "dev")
-    down_again = run_playbook("strata.platform.teardown", "dev")
-    assert down_again.rc == 0 and down_again.changed() == 0, str(down_again)
-
-
+@pytest.mark.cost(100)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
     ec2 = aws("ec2", "us-east-1")
     two_zones = {"platform_availability_zones": ["us-east-1a", "us-east-1b"]}
@@ -81,6 +47,7 @@ def test_dev_nat_policy_and_zone_changes_in_place(run_playbook, aws):
     assert owned(ec2, "describe_addresses", "Addresses", **{"tag:environment": "dev"}) == []
 
 
+@pytest.mark.cost(100)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_teardown_leaves_foreign_resources_alone(run_playbook, aws):
     ec2 = aws("ec2", "us-east-1")
     foreign = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]

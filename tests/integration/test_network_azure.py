@@ -338,6 +338,7 @@ def assigned(arm, principals):
             for a in assignments_of(arm) if a["properties"]["principalId"] in principals}
 
 
+@pytest.mark.cost(485)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_network_security_groups_iam_converge_drift_change_refusal(stack, arm, arm_write):
     # pylint: disable=too-many-locals,too-many-statements
     put_foreign(arm)
@@ -447,6 +448,7 @@ def test_dev_network_security_groups_iam_converge_drift_change_refusal(stack, ar
         print(f"  {label}: {figures}")
 
 
+@pytest.mark.cost(60)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_teardown_refuses_foreign_resources_under_the_layers_names_then_keeps_a_foreign_group(network, arm, arm_write):
     """The layer's resources are made here with plain ARM calls (the teardown finds them by name and tags) in a
     resource group the collection did not create: a NAT gateway without the ownership tags, then a subnet someone

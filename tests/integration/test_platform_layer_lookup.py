@@ -187,6 +187,7 @@ def expected_azure(arm):
     }
 
 
+@pytest.mark.cost(220)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_lookup_and_module_find_both_clouds_in_one_shape(run_playbook_multicloud, aws, arm, tmp_path):
     run = run_playbook_multicloud
     inventory = str(tmp_path / "inventory")

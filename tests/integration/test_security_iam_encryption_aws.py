@@ -100,6 +100,7 @@ def layers_playbook(tmp_path, name, layers):
     return str(path)
 
 
+@pytest.mark.cost(170)  # seconds in CI: dealt out first (tests/conftest.py)
 def test_dev_layers_rules_changed_in_place_then_removed_and_keys_recovered(run_playbook, aws, tmp_path):
     ec2, iam, kms = aws("ec2"), aws("iam"), aws("kms")
 

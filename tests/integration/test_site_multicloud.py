@@ -15,7 +15,7 @@ import pytest
 from aws_helpers import (assert_cache, assert_database, assert_kafka, assert_network, assert_no_secret_in,
                          assert_nothing_left, secret_values, tags, vpc_of)
 
-pytestmark = [pytest.mark.integration, pytest.mark.first]  # the suite's longest test: started first
+pytestmark = [pytest.mark.integration, pytest.mark.cost(1400)]  # the suite's longest test
 
 AWS_HOSTS = ("prod-aws-us-east-1", "prod-aws-eu-west-1", "prod-aws-us-west-2")
 AWS_CIDRS = {"us-east-1": "10.40.0.0/16", "eu-west-1": "10.41.0.0/16", "us-west-2": "10.42.0.0/16"}
