@@ -17,6 +17,8 @@ converge of the three:
   call), applied by one run with exactly those writes (the VNet's update keeps every subnet with its NAT
   gateway, NSG, delegation and endpoints), then a re-run with changed=0 that only reads (module runs: network
   five, no azure_rm_subnet; security_groups two; iam two);
+* the teardown of iam then security_groups removes only ours (the foreign identity, its role assignment and
+  NSG stay) and leaves the subnets with every setting of the network layer;
 * refusals before any write: the iam teardown with an identity under its names that is not ours; the network
   teardown with a NAT gateway under its names without the ownership tags, then with a subnet the role did not
   create; without those, the network teardown removes ours and keeps a group the collection did not create;
@@ -106,7 +108,7 @@ def network(run_playbook_multicloud, inventory):
 class Stack:
     """The runs of the lower-layers test, each timed (wall and CPU seconds of ansible-playbook and its modules):
     ``up`` (one playbook importing network, security_groups and iam), ``find`` (azure/find_layers alone) and
-    ``iam_teardown``."""
+    ``iam_teardown`` and ``down`` (iam and security_groups removed)."""
 
     def __init__(self, run, inventory, directory):
         self.run = run
@@ -116,6 +118,10 @@ class Stack:
         self.up_playbook.write_text("".join(
             f"- name: The {layer} layer\n  ansible.builtin.import_playbook: strata.platform.{layer}\n"
             for layer in ("network", "security_groups", "iam")))
+        self.down_playbook = directory / "down.yml"
+        self.down_playbook.write_text("".join(
+            f"- name: The {layer} layer\n  ansible.builtin.import_playbook: strata.platform.{layer}\n"
+            for layer in ("iam", "security_groups")))
         self.find_playbook = directory / "find_layers.yml"
         self.find_playbook.write_text(FIND_LAYERS)
 
@@ -127,6 +133,10 @@ class Stack:
 
     def iam_teardown(self, label, extra_vars):
         return self._timed(label, "strata.platform.iam", (), {"iam_state": "absent", **extra_vars})
+
+    def down(self, label):
+        """iam then security_groups removed (teardown order), the network kept, in one run."""
+        return self._timed(label, str(self.down_playbook), (), {"iam_state": "absent", "security_groups_state": "absent"})
 
     def _timed(self, label, playbook, args, extra_vars):
         started, cpu = time.monotonic(), children_cpu()
@@ -339,7 +349,7 @@ def assigned(arm, principals):
 
 
 @pytest.mark.cost(485)  # seconds in CI: dealt out first (tests/conftest.py)
-def test_dev_network_security_groups_iam_converge_drift_change_refusal(stack, arm, arm_write):
+def test_dev_network_security_groups_iam_converge_drift_change_refusal_teardown(stack, arm, arm_write):
     # pylint: disable=too-many-locals,too-many-statements
     put_foreign(arm)
 
@@ -442,6 +452,20 @@ def test_dev_network_security_groups_iam_converge_drift_change_refusal(stack, ar
     assert sorted(identities_of(arm)) == sorted([*identities, f"{T}-reporting", "someone-else"])
     assert assigned(arm, [i["properties"]["principalId"] for i in identities.values()]) == before
     assert_foreign_kept(arm)
+
+    # --- Without it, the teardown of iam then security_groups removes only ours: the foreign identity, its role
+    # assignment and the foreign NSG stay, and the subnets keep the network layer's settings (NAT, delegations,
+    # service endpoints) once their NSGs are gone.
+    arm_write.call("DELETE", arm.resource_path(T, "Microsoft.ManagedIdentity/userAssignedIdentities", f"{T}-reporting"),
+                   api_version=IDENTITY_API)
+    down = stack.down("iam and security_groups teardown")
+    assert down.rc == 0, str(down)
+    assert [name for name in identities_of(arm) if name.startswith(T)] == []
+    assert [name for name in nsgs_of(arm) if name.startswith(T)] == []
+    assert not assigned(arm, [i["properties"]["principalId"] for i in identities.values()])
+    assert_foreign_kept(arm)
+    after = assert_network(arm, FOREIGN_GROUP_TAGS)
+    assert not any(s["properties"].get("networkSecurityGroup") for s in after["subnets"].values())
 
     print("\nAzure network + security_groups + iam (wall s, CPU s, Azure module runs per layer, ARM reads, ARM mutating):")
     for label, figures in stack.timings.items():
