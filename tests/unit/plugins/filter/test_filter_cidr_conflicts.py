@@ -156,16 +156,18 @@ def test_500_targets_under_a_second():
     targets.append({"name": "zz-nested", "cidr": "10.3.16.0/24", "cloud": "azure"})
     targets.append({"name": "zz-wide", "cidr": "10.30.0.0/15", "cloud": "azure"})
     random.Random(1).shuffle(targets)
-    started = time.perf_counter()
+    # CPU time of this process: the suite runs this beside playbooks that load both cores, and the bound is about
+    # the algorithm (a quadratic check of 500 blocks takes seconds of CPU), not about the machine's load.
+    started = time.process_time()
     conflicts = cidr_conflicts(targets)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 1.0
     assert len(conflicts) == 1 + 20  # 10.30.0.0/15 covers targets 480-499
     assert {conflict["b"] for conflict in conflicts} == {"zz-nested", "zz-wide"}
 
 
 def test_300_identical_blocks_still_fast():
-    started = time.perf_counter()
+    started = time.process_time()
     conflicts = cidr_conflicts({f"host-{number:04d}": "10.40.0.0/16" for number in range(300)})
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert len(conflicts) == 300 * 299 // 2
